@@ -1,0 +1,269 @@
+// Package app is Gyre's composition root: it builds the node, broker,
+// token verifier, transports, server API and HTTP servers from a
+// config.Config, runs them, and shuts them down in order. It is the only
+// package that wires concrete implementations together.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gyrehq/gyre"
+	"github.com/gyrehq/gyre/auth/jwt"
+	"github.com/gyrehq/gyre/broker/memory"
+	"github.com/gyrehq/gyre/config"
+	"github.com/gyrehq/gyre/internal/metrics"
+	"github.com/gyrehq/gyre/node"
+)
+
+// Options are what the caller provides beside the config.
+type Options struct {
+	// Logger; nil discards.
+	Logger *slog.Logger
+	// Version reported to clients and in info.
+	Version string
+	// Registry for Prometheus metrics; nil creates a fresh one.
+	Registry *prometheus.Registry
+}
+
+// App is a built, not yet running, Gyre server.
+type App struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	node     *node.Node
+	registry *prometheus.Registry
+	metrics  *metrics.Metrics
+	external http.Handler
+	internal http.Handler // nil when served on the external listener
+
+	mu        sync.Mutex
+	extAddr   net.Addr
+	intAddr   net.Addr
+	listening chan struct{}
+}
+
+// Build wires a server from cfg. cfg must be validated.
+func Build(cfg *config.Config, opts Options) (*App, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m, err := metrics.New(reg)
+	if err != nil {
+		return nil, fmt.Errorf("failed to register metrics: %w", err)
+	}
+	verifier, err := TokenVerifier(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Engine.Type != "" && cfg.Engine.Type != "memory" {
+		return nil, fmt.Errorf("engine.type: %q is not supported yet", cfg.Engine.Type)
+	}
+	broker := memory.NewBroker(memory.BrokerConfig{DefaultHistoryMetaTTL: cfg.Channel.HistoryMetaTTL.D()})
+	presence := memory.NewPresenceManager()
+	n, err := node.New(nodeConfig(cfg, log, opts.Version, verifier, broker, presence, m))
+	if err != nil {
+		return nil, err
+	}
+	if err := metrics.RegisterNodeGauges(reg, n); err != nil {
+		return nil, fmt.Errorf("failed to register metrics: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, node: n, registry: reg, metrics: m, listening: make(chan struct{})}
+	if err := a.buildMux(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// TokenVerifier builds the JWT verifier the config describes.
+func TokenVerifier(cfg *config.Config) (gyre.TokenVerifier, error) {
+	key := func(t config.Token) jwt.KeyConfig {
+		return jwt.KeyConfig{
+			HMACSecretKey:                   t.HMACSecretKey,
+			HMACPreviousSecretKey:           t.HMACPreviousSecretKey,
+			HMACPreviousSecretKeyValidUntil: t.HMACPreviousSecretKeyValidUntil,
+			RSAPublicKey:                    t.RSAPublicKey,
+			ECDSAPublicKey:                  t.ECDSAPublicKey,
+			JWKSPublicEndpoint:              t.JWKSPublicEndpoint,
+			Audience:                        t.Audience,
+			AudienceRegex:                   t.AudienceRegex,
+			Issuer:                          t.Issuer,
+			IssuerRegex:                     t.IssuerRegex,
+			UserIDClaim:                     t.UserIDClaim,
+		}
+	}
+	jc := jwt.Config{Token: key(cfg.Client.Token), SkipSignatureVerify: cfg.Client.InsecureSkipTokenSignatureVerify, Leeway: time.Second}
+	if cfg.Client.SubscriptionToken.Enabled {
+		k := key(cfg.Client.SubscriptionToken.Token)
+		jc.SubscriptionToken = &k
+	}
+	v, err := jwt.New(jc)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func nodeConfig(cfg *config.Config, log *slog.Logger, version string, v gyre.TokenVerifier, b gyre.Broker, p gyre.PresenceManager, m node.Metrics) node.Config {
+	c := cfg.Client
+	chLimit := c.ChannelLimit
+	if chLimit == 0 {
+		chLimit = math.MaxInt
+	}
+	nss := make(map[string]gyre.ChannelOptions, len(cfg.Channel.Namespaces))
+	for _, ns := range cfg.Channel.Namespaces {
+		nss[ns.Name] = ns.ChannelOptions
+	}
+	name := cfg.Node.Name
+	if name == "" {
+		name = "gyre_" + strconv.Itoa(cfg.HTTPServer.Port)
+	}
+	return node.Config{
+		Name:          name,
+		Version:       version,
+		Broker:        b,
+		Presence:      p,
+		TokenVerifier: v,
+		Logger:        log,
+		Metrics:       m,
+		Client: node.ClientConfig{
+			Insecure:                          c.Insecure,
+			AllowAnonymousConnectWithoutToken: c.AllowAnonymousConnectWithoutToken,
+			DisallowAnonymousConnectionTokens: c.DisallowAnonymousConnectionTokens,
+			PingInterval:                      c.PingInterval.D(),
+			PongTimeout:                       c.PongTimeout.D(),
+			ExpiredCloseDelay:                 c.ExpiredCloseDelay.D(),
+			ExpiredSubCloseDelay:              c.ExpiredSubCloseDelay.D(),
+			StaleCloseDelay:                   c.StaleCloseDelay.D(),
+			ChannelLimit:                      chLimit,
+			QueueMaxSize:                      c.QueueMaxSize,
+			PresenceUpdateInterval:            c.PresenceUpdateInterval.D(),
+			UserConnectionLimit:               c.UserConnectionLimit,
+			ConnectIncludeServerTime:          c.ConnectIncludeServerTime,
+			HistoryMaxPublicationLimit:        c.HistoryMaxPublicationLimit,
+			RecoveryMaxPublicationLimit:       c.RecoveryMaxPublicationLimit,
+			PersonalChannel: node.PersonalChannelConfig{
+				Enabled:          c.SubscribeToUserPersonalChannel.Enabled,
+				Namespace:        c.SubscribeToUserPersonalChannel.PersonalChannelNamespace,
+				SingleConnection: c.SubscribeToUserPersonalChannel.SingleConnection,
+			},
+		},
+		Channels: node.ChannelConfig{
+			WithoutNamespace:      cfg.Channel.WithoutNamespace,
+			Namespaces:            nss,
+			HistoryMetaTTL:        cfg.Channel.HistoryMetaTTL.D(),
+			PublicationDataFormat: cfg.Channel.PublicationDataFormat,
+			MaxLength:             cfg.Channel.MaxLength,
+			PrivatePrefix:         cfg.Channel.PrivatePrefix,
+			NamespaceBoundary:     cfg.Channel.NamespaceBoundary,
+			UserBoundary:          cfg.Channel.UserBoundary,
+			UserSeparator:         cfg.Channel.UserSeparator,
+		},
+		RPC: node.RPCConfig{PingEnabled: cfg.RPC.Ping.Enabled, PingMethod: cfg.RPC.Ping.Method},
+	}
+}
+
+// Node returns the engine.
+func (a *App) Node() *node.Node { return a.node }
+
+// Addr returns the external listener's address once Run is listening.
+func (a *App) Addr() net.Addr {
+	<-a.listening
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.extAddr
+}
+
+// InternalAddr returns the internal listener's address (the external one
+// when both share a port) once Run is listening.
+func (a *App) InternalAddr() net.Addr {
+	<-a.listening
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.intAddr == nil {
+		return a.extAddr
+	}
+	return a.intAddr
+}
+
+// Run listens and serves until ctx is cancelled, then shuts down within
+// shutdown.timeout: listeners close first, then clients are disconnected
+// with 3001, then the engine stops.
+func (a *App) Run(ctx context.Context) error {
+	hs := a.cfg.HTTPServer
+	extLn, err := net.Listen("tcp", net.JoinHostPort(hs.Address, strconv.Itoa(hs.Port)))
+	if err != nil {
+		return fmt.Errorf("failed to listen on http_server.port: %w", err)
+	}
+	servers := []*http.Server{newHTTPServer(a.external)}
+	lns := []net.Listener{extLn}
+	a.mu.Lock()
+	a.extAddr = extLn.Addr()
+	a.mu.Unlock()
+	if a.internal != nil {
+		intLn, err := net.Listen("tcp", net.JoinHostPort(hs.EffectiveInternalAddress(), strconv.Itoa(hs.EffectiveInternalPort())))
+		if err != nil {
+			_ = extLn.Close()
+			return fmt.Errorf("failed to listen on http_server.internal_port: %w", err)
+		}
+		servers = append(servers, newHTTPServer(a.internal))
+		lns = append(lns, intLn)
+		a.mu.Lock()
+		a.intAddr = intLn.Addr()
+		a.mu.Unlock()
+	}
+	close(a.listening)
+	a.log.Info("gyre is listening", "address", extLn.Addr().String(), "internal", a.InternalAddr().String())
+
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(lns[i]) }()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	timeout := a.cfg.Shutdown.Timeout.D()
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	a.log.Info("shutting down", "timeout", timeout.String())
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil && runErr == nil {
+			runErr = fmt.Errorf("failed to stop HTTP server: %w", err)
+		}
+	}
+	if err := a.node.Shutdown(sctx); err != nil && runErr == nil {
+		runErr = fmt.Errorf("failed to shut down the node: %w", err)
+	}
+	if errors.Is(runErr, http.ErrServerClosed) {
+		runErr = nil
+	}
+	return runErr
+}
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+}
+

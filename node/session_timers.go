@@ -1,0 +1,146 @@
+package node
+
+import (
+	"context"
+
+	"github.com/centrifugal/protocol"
+	"time"
+
+	"github.com/gyrehq/gyre"
+)
+
+// pingReply is the server ping: an empty reply.
+var (
+	pingJSON     = []byte("{}")
+	pingProtobuf = []byte{}
+)
+
+// onTimer drives the session's single timer: stale close before connect,
+// then server pings and pong deadlines.
+func (s *Session) onTimer() {
+	s.mu.Lock()
+	switch s.status {
+	case statusClosed:
+		s.mu.Unlock()
+		return
+	case statusConnecting:
+		s.mu.Unlock()
+		s.Disconnect(gyre.DisconnectStale)
+		return
+	}
+	cfg := s.node.cfg.Client
+	if s.awaitingPong && cfg.PongTimeout > 0 {
+		s.mu.Unlock()
+		s.Disconnect(gyre.DisconnectNoPong)
+		return
+	}
+	s.awaitingPong = true
+	if cfg.PongTimeout > 0 {
+		s.timer.Reset(cfg.PongTimeout)
+	} else {
+		s.timer.Reset(cfg.PingInterval)
+	}
+	s.mu.Unlock()
+	if s.transport.Protocol() == protocol.TypeJSON {
+		s.enqueue(pingJSON)
+	} else {
+		s.enqueue(pingProtobuf)
+	}
+}
+
+// startPingLocked arms the first ping at a random point between half the
+// interval and the full interval, so reconnect storms do not synchronise.
+func (s *Session) startPingLocked() {
+	if s.node.cfg.Client.PingInterval <= 0 {
+		s.timer.Stop()
+		return
+	}
+	s.timer.Reset(jitter(s.node.cfg.Client.PingInterval))
+}
+
+// handlePong accepts a client pong (an empty command).
+func (s *Session) handlePong() bool {
+	cfg := s.node.cfg.Client
+	s.mu.Lock()
+	if !s.awaitingPong {
+		s.mu.Unlock()
+		if cfg.PongTimeout > 0 {
+			s.node.log.Debug("unnecessary pong", "client", s.id)
+			s.Disconnect(gyre.DisconnectBadRequest)
+			return false
+		}
+		return true
+	}
+	s.awaitingPong = false
+	if cfg.PongTimeout > 0 {
+		s.timer.Reset(cfg.PingInterval)
+	}
+	s.mu.Unlock()
+	return true
+}
+
+// scheduleExpiryLocked arms the connection expiry check.
+func (s *Session) scheduleExpiryLocked() {
+	if s.expireTimer != nil {
+		s.expireTimer.Stop()
+		s.expireTimer = nil
+	}
+	if s.expireAt == 0 || s.node.cfg.Client.Insecure {
+		return
+	}
+	wait := time.Until(time.Unix(s.expireAt, 0)) + s.node.cfg.Client.ExpiredCloseDelay
+	s.expireTimer = time.AfterFunc(max(wait, 0), s.onExpire)
+}
+
+func (s *Session) onExpire() {
+	s.mu.Lock()
+	if s.status != statusConnected {
+		s.mu.Unlock()
+		return
+	}
+	if s.expireAt > 0 && time.Now().Unix() >= s.expireAt {
+		s.mu.Unlock()
+		s.Disconnect(gyre.DisconnectExpired)
+		return
+	}
+	s.scheduleExpiryLocked()
+	s.mu.Unlock()
+}
+
+// schedulePresenceLocked arms the periodic presence refresh when the session
+// has subscriptions with presence.
+func (s *Session) schedulePresenceLocked() {
+	if s.presenceTimer == nil {
+		s.presenceTimer = time.AfterFunc(s.node.cfg.Client.PresenceUpdateInterval, s.onPresenceTimer)
+	}
+}
+
+func (s *Session) onPresenceTimer() {
+	s.mu.Lock()
+	if s.status != statusConnected {
+		s.mu.Unlock()
+		return
+	}
+	var chans []*subscriber
+	for _, sub := range s.subs {
+		if sub.flags&flagPresence != 0 {
+			chans = append(chans, sub)
+		}
+	}
+	s.presenceTimer.Reset(s.node.cfg.Client.PresenceUpdateInterval)
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, sub := range chans {
+		if err := s.node.presence.AddPresence(ctx, sub.channel, s.clientInfo(sub.chanInfo)); err != nil {
+			s.node.log.Warn("presence update failed", "channel", sub.channel, "error", err)
+		}
+	}
+}
+
+// clientInfo returns the session's ClientInfo with channel info.
+func (s *Session) clientInfo(chanInfo []byte) *gyre.ClientInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &gyre.ClientInfo{ClientID: s.id, UserID: s.user, ConnInfo: s.connInfo, ChanInfo: chanInfo}
+}

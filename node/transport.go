@@ -1,0 +1,33 @@
+package node
+
+import (
+	"net/http"
+
+	"github.com/centrifugal/protocol"
+	"github.com/gyrehq/gyre"
+)
+
+// Transport is the write side of a client connection. Reading is the
+// transport's own job: it calls Session.HandleFrame for every frame it
+// receives and Session.Closed when the connection ends.
+//
+// The node calls Write from at most one goroutine at a time and never
+// concurrently with Close.
+type Transport interface {
+	// Name is the transport name sent to proxies ("websocket").
+	Name() string
+	// Protocol is the negotiated encoding.
+	Protocol() protocol.Type
+	// Write sends one frame holding one or more already framed messages.
+	Write(frame []byte) error
+	// Close sends the disconnect (in the close frame for WebSocket) and
+	// closes the connection. DisconnectConnectionClosed closes without a
+	// close frame.
+	Close(d gyre.Disconnect) error
+}
+
+// ConnInfo is what the transport knows about the connection's request.
+type ConnInfo struct {
+	RemoteAddr string
+	Header     http.Header
+}

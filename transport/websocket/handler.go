@@ -1,0 +1,180 @@
+package websocket
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/centrifugal/protocol"
+	"github.com/gobwas/glob"
+
+	"github.com/gyrehq/gyre"
+	"github.com/gyrehq/gyre/internal/ws"
+	"github.com/gyrehq/gyre/node"
+)
+
+// Config configures the WebSocket handler.
+type Config struct {
+	// AllowedOrigins are glob patterns (lower-cased) for the Origin header;
+	// "*" allows all. Empty: only requests without an Origin header pass.
+	AllowedOrigins []string
+	// Compression negotiates permessage-deflate; CompressionLevel (1) and
+	// CompressionMinSize (0) tune it.
+	Compression        bool
+	CompressionLevel   int
+	CompressionMinSize int
+	// MessageSizeLimit (65536) and DecompressedMessageSizeLimit (10×) bound
+	// inbound messages; larger ones close the connection with 1009.
+	MessageSizeLimit             int64
+	DecompressedMessageSizeLimit int64
+	// WriteTimeout (1s) bounds every write.
+	WriteTimeout time.Duration
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+// Handler is the WebSocket endpoint.
+type Handler struct {
+	node    *node.Node
+	cfg     Config
+	origins []glob.Glob
+	anyOrig bool
+	log     *slog.Logger
+}
+
+// New builds a handler; it fails on an invalid origin pattern.
+func New(n *node.Node, cfg Config) (*Handler, error) {
+	h := &Handler{node: n, cfg: cfg, log: cfg.Logger}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.cfg.WriteTimeout <= 0 {
+		h.cfg.WriteTimeout = time.Second
+	}
+	if h.cfg.MessageSizeLimit <= 0 {
+		h.cfg.MessageSizeLimit = 65536
+	}
+	for _, o := range cfg.AllowedOrigins {
+		if o == "*" {
+			h.anyOrig = true
+			continue
+		}
+		g, err := glob.Compile(strings.ToLower(o))
+		if err != nil {
+			return nil, err
+		}
+		h.origins = append(h.origins, g)
+	}
+	return h, nil
+}
+
+// CheckOrigin applies the allowed-origins rule to a request.
+func (h *Handler) CheckOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || h.anyOrig {
+		return true
+	}
+	origin = strings.ToLower(origin)
+	for _, g := range h.origins {
+		if g.Match(origin) {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	subprotocolJSON     = "centrifuge-json"
+	subprotocolProtobuf = "centrifuge-protobuf"
+)
+
+// ServeHTTP upgrades the request and runs the read loop.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	proto := protocol.TypeJSON
+	q := r.URL.Query()
+	if q.Get("format") == "protobuf" || q.Get("cf_protocol") == "protobuf" {
+		proto = protocol.TypeProtobuf
+	}
+	conn, err := ws.Upgrade(w, r, &ws.UpgradeOptions{
+		Subprotocols:          []string{subprotocolProtobuf, subprotocolJSON},
+		CheckOrigin:           h.CheckOrigin,
+		Compression:           h.cfg.Compression,
+		CompressionLevel:      h.cfg.CompressionLevel,
+		CompressionMinSize:    h.cfg.CompressionMinSize,
+		ReadLimit:             h.cfg.MessageSizeLimit,
+		DecompressedReadLimit: h.cfg.DecompressedMessageSizeLimit,
+	})
+	if err != nil {
+		h.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "error", err)
+		return
+	}
+	if conn.Subprotocol() == subprotocolProtobuf {
+		proto = protocol.TypeProtobuf
+	}
+	t := &transport{conn: conn, proto: proto, writeTimeout: h.cfg.WriteTimeout}
+	defer conn.Close()
+	sess, err := h.node.NewSession(t, node.ConnInfo{RemoteAddr: r.RemoteAddr, Header: r.Header})
+	if err != nil {
+		_ = t.Close(gyre.DisconnectShutdown)
+		return
+	}
+	for {
+		_, payload, release, err := conn.ReadMessage()
+		if err != nil {
+			var ce *ws.CloseError
+			if !errors.As(err, &ce) {
+				h.log.Debug("websocket read ended", "client", sess.ID(), "error", err)
+			}
+			sess.Closed()
+			return
+		}
+		ok := sess.HandleFrame(payload)
+		release()
+		if !ok {
+			return
+		}
+	}
+}
+
+// transport adapts a ws.Conn to node.Transport.
+type transport struct {
+	conn         *ws.Conn
+	proto        protocol.Type
+	writeTimeout time.Duration
+	closeOnce    sync.Once
+}
+
+func (t *transport) Name() string            { return "websocket" }
+func (t *transport) Protocol() protocol.Type { return t.proto }
+
+func (t *transport) Write(frame []byte) error {
+	op := ws.OpText
+	if t.proto == protocol.TypeProtobuf {
+		op = ws.OpBinary
+	}
+	_ = t.conn.SetWriteDeadline(time.Now().Add(t.writeTimeout))
+	return t.conn.WriteMessage(op, frame)
+}
+
+// closeWait is how long the server waits for the client's close frame.
+const closeWait = 5 * time.Second
+
+func (t *transport) Close(d gyre.Disconnect) error {
+	t.closeOnce.Do(func() {
+		if d.Code == gyre.DisconnectConnectionClosed.Code {
+			_ = t.conn.Close()
+			return
+		}
+		_ = t.conn.SetWriteDeadline(time.Now().Add(t.writeTimeout))
+		if err := t.conn.WriteClose(uint16(d.Code), d.Reason); err != nil {
+			_ = t.conn.Close()
+			return
+		}
+		// The read loop sees the client's close (or the deadline) and ends.
+		_ = t.conn.SetReadDeadline(time.Now().Add(closeWait))
+	})
+	return nil
+}
