@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gyrehq/gyre"
+	"github.com/gyrehq/gyre/api"
 	"github.com/gyrehq/gyre/auth/jwt"
 	"github.com/gyrehq/gyre/broker/memory"
 	"github.com/gyrehq/gyre/config"
@@ -38,13 +39,14 @@ type Options struct {
 
 // App is a built, not yet running, Gyre server.
 type App struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	node     *node.Node
-	registry *prometheus.Registry
-	metrics  *metrics.Metrics
-	external http.Handler
-	internal http.Handler // nil when served on the external listener
+	cfg        *config.Config
+	log        *slog.Logger
+	node       *node.Node
+	registry   *prometheus.Registry
+	metrics    *metrics.Metrics
+	external   http.Handler
+	internal   http.Handler // nil when served on the external listener
+	apiService *api.Service
 
 	mu        sync.Mutex
 	extAddr   net.Addr
@@ -266,4 +268,3 @@ func newHTTPServer(h http.Handler) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 	}
 }
-

@@ -1,0 +1,48 @@
+# Gyre — developer commands. `make demo` runs the server, `make test` runs the tests.
+GO        ?= go
+BIN       := bin/gyre
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X github.com/gyrehq/gyre/server.Version=$(VERSION)
+PKGS      := ./...
+
+.PHONY: all build demo test test-short vet fmt-check docs fuzz-short bench-go clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gyre
+
+## demo: the server on the embedded (memory) engine with examples/config.json
+demo: build
+	@scripts/demo.sh $(BIN) examples/config.json
+
+## test: everything CI runs: formatting, vet, race tests, docs in step, short fuzzing
+test: fmt-check vet
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	@$(MAKE) --no-print-directory fuzz-short
+
+test-short:
+	$(GO) test -count=1 -short $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+## docs: regenerate docs/config.md from the config structs
+docs:
+	$(GO) test ./config -run TestDocs -update
+
+## fuzz-short: run every fuzz target briefly (FUZZTIME each)
+FUZZTIME ?= 5s
+fuzz-short:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+## bench-go: in-package Go benchmarks (fan-out encoding, broker, writer)
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./node/ ./broker/memory/ ./internal/ws/
+
+clean:
+	rm -rf bin
