@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -182,3 +183,5 @@ func ctxT(t *testing.T) context.Context {
 }
 
 var _ = fmt.Sprintf
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
