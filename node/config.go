@@ -46,6 +46,9 @@ type ClientConfig struct {
 	QueueMaxSize int
 	// PresenceUpdateInterval (27s).
 	PresenceUpdateInterval time.Duration
+	// UserIDHTTPHeader, when set, names a request header (set by a trusted
+	// proxy) whose value becomes the user ID of connections without a token.
+	UserIDHTTPHeader string
 	// UserConnectionLimit (0 = unlimited).
 	UserConnectionLimit      int
 	ConnectIncludeServerTime bool

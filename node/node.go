@@ -216,3 +216,7 @@ func (n *Node) NumSessions() int {
 	defer n.sessMu.Unlock()
 	return len(n.sessions)
 }
+
+// PushEncodes returns how many times pushes were encoded since start: one
+// per fan-out and protocol in use, independent of the number of subscribers.
+func PushEncodes() uint64 { return pushEncodes.Load() }

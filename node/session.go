@@ -74,7 +74,10 @@ func (s *Session) HandleFrame(frame []byte) bool {
 			}
 		}
 		if err != nil {
-			if errors.Is(err, io.EOF) {
+			// A command comes back together with io.EOF at the end of a
+			// frame; io.EOF alone means the decoder could not read a
+			// length prefix (a malformed Protobuf frame).
+			if errors.Is(err, io.EOF) && cmd != nil {
 				return !s.isClosed()
 			}
 			s.node.log.Debug("malformed client frame", "client", s.id, "error", err)

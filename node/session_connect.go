@@ -54,6 +54,11 @@ func (s *Session) handleConnect(id uint32, req *protocol.ConnectRequest) error {
 			}
 		}
 	}
+	if !haveCred && cfg.UserIDHTTPHeader != "" && s.conn.Header != nil {
+		if u := s.conn.Header.Get(cfg.UserIDHTTPHeader); u != "" {
+			user, haveCred = u, true
+		}
+	}
 	if !haveCred && (cfg.AllowAnonymousConnectWithoutToken || cfg.Insecure) {
 		haveCred = true
 	}

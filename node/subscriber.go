@@ -2,6 +2,7 @@ package node
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/centrifugal/protocol"
@@ -53,12 +54,17 @@ type encodedOnce struct {
 	state [2]uint8 // 0 not yet, 1 ok, 2 failed
 }
 
+// pushEncodes counts push encodings (one per fan-out and protocol in use),
+// so tests and metrics can show that fan-out does not encode per subscriber.
+var pushEncodes atomic.Uint64
+
 func (e *encodedOnce) get(proto protocol.Type) ([]byte, bool) {
 	i := 0
 	if proto == protocol.TypeProtobuf {
 		i = 1
 	}
 	if e.state[i] == 0 {
+		pushEncodes.Add(1)
 		b, err := protocol.GetReplyEncoder(proto).Encode(e.build())
 		if err != nil {
 			e.state[i] = 2

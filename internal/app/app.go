@@ -155,6 +155,7 @@ func nodeConfig(cfg *config.Config, log *slog.Logger, version string, v gyre.Tok
 			QueueMaxSize:                      c.QueueMaxSize,
 			PresenceUpdateInterval:            c.PresenceUpdateInterval.D(),
 			UserConnectionLimit:               c.UserConnectionLimit,
+			UserIDHTTPHeader:                  c.UserIDHTTPHeader,
 			ConnectIncludeServerTime:          c.ConnectIncludeServerTime,
 			HistoryMaxPublicationLimit:        c.HistoryMaxPublicationLimit,
 			RecoveryMaxPublicationLimit:       c.RecoveryMaxPublicationLimit,

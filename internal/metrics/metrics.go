@@ -79,7 +79,9 @@ func (m *Metrics) IncReplyError(method string, code uint32) {
 }
 
 // IncMessagesSent implements node.Metrics.
-func (m *Metrics) IncMessagesSent(kind string, n int) { m.messagesSent.WithLabelValues(kind).Add(float64(n)) }
+func (m *Metrics) IncMessagesSent(kind string, n int) {
+	m.messagesSent.WithLabelValues(kind).Add(float64(n))
+}
 
 // IncMessagesReceived implements node.Metrics.
 func (m *Metrics) IncMessagesReceived(method string) { m.messagesRecv.WithLabelValues(method).Inc() }

@@ -1,0 +1,140 @@
+package ws
+
+import (
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Conn is a server-side WebSocket connection created by Upgrade.
+//
+// One goroutine at a time may call ReadMessage. WriteMessage, WritePing,
+// WriteClose, the deadline setters and Close are safe for concurrent use,
+// also concurrently with ReadMessage.
+//
+// Between messages a Conn holds no buffers besides a 14-byte header array;
+// everything else is taken from pools for the duration of a frame.
+type Conn struct {
+	nc net.Conn
+
+	// Read side; owned by the goroutine calling ReadMessage.
+	hdr          [14]byte // frame header: 2 fixed bytes + up to 8 length bytes + 4 mask bytes
+	pending      []byte   // bytes read by the HTTP server past the request; nil once consumed
+	readLimit    int64
+	inflateLimit int64
+	rerr         error // sticky read error
+	onPong       func(data []byte)
+
+	// Negotiated at upgrade time; read-only afterwards.
+	subprotocol string
+	compress    bool
+	compLevel   int8
+	compMin     int
+
+	// Write side, guarded by wmu.
+	wmu       sync.Mutex
+	whdr      [maxServerHeader]byte
+	iov       [2][]byte
+	wbufs     net.Buffers
+	closeSent bool
+	werr      error // sticky write error
+
+	closed atomic.Bool
+}
+
+// newConn wraps nc. pending holds bytes already read from nc that belong to
+// the WebSocket stream; newConn copies them.
+func newConn(nc net.Conn, pending []byte, o *UpgradeOptions) *Conn {
+	c := &Conn{nc: nc}
+	if len(pending) > 0 {
+		c.pending = append([]byte(nil), pending...)
+	}
+	c.readLimit = DefaultReadLimit
+	c.compLevel = DefaultCompressionLevel
+	if o != nil {
+		if o.ReadLimit > 0 {
+			c.readLimit = o.ReadLimit
+		}
+		if o.CompressionLevel >= 1 && o.CompressionLevel <= 9 {
+			c.compLevel = int8(o.CompressionLevel)
+		}
+		if o.CompressionMinSize > 0 {
+			c.compMin = o.CompressionMinSize
+		}
+		c.inflateLimit = o.DecompressedReadLimit
+		c.onPong = o.OnPong
+	}
+	if c.inflateLimit <= 0 {
+		c.inflateLimit = 10 * c.readLimit
+		if c.inflateLimit < c.readLimit { // overflow
+			c.inflateLimit = c.readLimit
+		}
+	}
+	return c
+}
+
+// Subprotocol returns the subprotocol selected during the handshake, or ""
+// if none was.
+func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// Compressed reports whether permessage-deflate was negotiated.
+func (c *Conn) Compressed() bool { return c.compress }
+
+// RemoteAddr returns the remote network address of the underlying
+// connection.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// LocalAddr returns the local network address of the underlying connection.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// SetReadDeadline sets the deadline for future and pending ReadMessage
+// calls. A zero value means no deadline. After a deadline is exceeded the
+// connection is unusable for reading.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline for future and pending writes,
+// including pongs and close frames sent by ReadMessage. A zero value means
+// no deadline. After a write times out the connection is unusable for
+// writing.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
+
+// Close closes the underlying network connection without sending a close
+// frame (use WriteClose for that). It unblocks pending reads and writes.
+// Calls after the first return nil.
+func (c *Conn) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	return c.nc.Close()
+}
+
+// readFull fills p from the pending handshake bytes and then from the
+// network connection.
+// An EOF after part of p was filled is reported as io.ErrUnexpectedEOF.
+func (c *Conn) readFull(p []byte) error {
+	want := len(p)
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		if len(c.pending) == 0 {
+			c.pending = nil
+		}
+		p = p[n:]
+	}
+	for len(p) > 0 {
+		n, err := c.nc.Read(p)
+		p = p[n:]
+		if err != nil {
+			if len(p) == 0 {
+				return nil
+			}
+			if err == io.EOF && len(p) < want {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}

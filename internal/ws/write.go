@@ -1,0 +1,96 @@
+package ws
+
+// copyWriteMax is the largest payload that is copied behind its header into
+// a pooled scratch buffer and sent with one Write call. Larger payloads are
+// sent with net.Buffers (writev on TCP connections) to avoid the copy.
+const copyWriteMax = 4096 - maxServerHeader
+
+// WriteMessage sends payload as a single, unfragmented frame. op must be
+// OpText or OpBinary; the caller is responsible for text payloads being
+// valid UTF-8. When compression was negotiated and the payload is at least
+// CompressionMinSize bytes long, the message is sent compressed.
+//
+// WriteMessage is safe for concurrent use; frames from concurrent calls
+// never interleave. It returns ErrCloseSent after a close frame was sent.
+// After a write error the connection is unusable and every later write
+// returns the same error.
+func (c *Conn) WriteMessage(op OpCode, payload []byte) error {
+	if op != OpText && op != OpBinary {
+		return ErrInvalidOpCode
+	}
+	if c.compress && len(payload) >= c.compMin {
+		return c.writeCompressed(op, payload)
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closeSent {
+		return ErrCloseSent
+	}
+	return c.writeFrameLocked(finBit|byte(op), payload)
+}
+
+// WritePing sends a ping frame with the given application data (at most
+// 125 bytes). The peer's pong is reported to UpgradeOptions.OnPong by the
+// goroutine calling ReadMessage.
+func (c *Conn) WritePing(data []byte) error {
+	if len(data) > maxControlPayload {
+		return ErrControlTooBig
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closeSent {
+		return ErrCloseSent
+	}
+	return c.writeFrameLocked(finBit|byte(OpPing), data)
+}
+
+// writePong answers a ping. Nothing is sent once a close frame went out.
+func (c *Conn) writePong(data []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closeSent {
+		return nil
+	}
+	return c.writeFrameLocked(finBit|byte(OpPong), data)
+}
+
+// writeFrameLocked sends one unmasked frame whose first header byte is b0.
+// c.wmu must be held.
+func (c *Conn) writeFrameLocked(b0 byte, p []byte) error {
+	if c.werr != nil {
+		return c.werr
+	}
+	var err error
+	if len(p) <= copyWriteMax {
+		bf := getBuffer(maxServerHeader + len(p))
+		off := putServerHeader(bf.b[:maxServerHeader], b0, len(p))
+		n := copy(bf.b[maxServerHeader:], p)
+		_, err = c.nc.Write(bf.b[off : maxServerHeader+n])
+		bf.put()
+	} else {
+		off := putServerHeader(c.whdr[:], b0, len(p))
+		c.iov[0] = c.whdr[off:]
+		c.iov[1] = p
+		c.wbufs = c.iov[:]
+		_, err = c.wbufs.WriteTo(c.nc)
+		c.iov = [2][]byte{}
+		c.wbufs = nil
+	}
+	if err != nil {
+		c.werr = err
+	}
+	return err
+}
+
+// writeRawLocked sends buf, which already holds a complete frame. c.wmu
+// must be held.
+func (c *Conn) writeRawLocked(buf []byte) error {
+	if c.werr != nil {
+		return c.werr
+	}
+	if _, err := c.nc.Write(buf); err != nil {
+		c.werr = err
+		return err
+	}
+	return nil
+}
