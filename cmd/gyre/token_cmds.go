@@ -142,4 +142,3 @@ func runCheckToken(ctx context.Context, env *runEnv, args []string) error {
 func runCheckSubToken(ctx context.Context, env *runEnv, args []string) error {
 	return checkToken(ctx, env, "checksubtoken", args, true)
 }
-

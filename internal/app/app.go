@@ -47,6 +47,7 @@ type App struct {
 	external   http.Handler
 	internal   http.Handler // nil when served on the external listener
 	apiService *api.Service
+	waiters    []interface{ Wait(context.Context) error }
 
 	mu        sync.Mutex
 	extAddr   net.Addr
@@ -255,6 +256,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	if err := a.node.Shutdown(sctx); err != nil && runErr == nil {
 		runErr = fmt.Errorf("failed to shut down the node: %w", err)
+	}
+	for _, w := range a.waiters {
+		if err := w.Wait(sctx); err != nil && runErr == nil {
+			runErr = fmt.Errorf("connections did not close in time: %w", err)
+		}
 	}
 	if errors.Is(runErr, http.ErrServerClosed) {
 		runErr = nil

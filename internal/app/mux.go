@@ -40,6 +40,7 @@ func (a *App) buildMux() error {
 			return err
 		}
 		ext.Handle(exact(cfg.WebSocket.HandlerPrefix), a.connLimit(wsh))
+		a.waiters = append(a.waiters, wsh)
 	}
 	if !cfg.HTTPAPI.Disabled {
 		target := in

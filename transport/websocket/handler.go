@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -43,6 +44,21 @@ type Handler struct {
 	origins []glob.Glob
 	anyOrig bool
 	log     *slog.Logger
+	conns   sync.WaitGroup
+}
+
+// Wait blocks until every connection this handler served has ended, or ctx
+// is done. http.Server.Shutdown does not wait for hijacked connections, so
+// the server calls Wait after the node disconnected its sessions.
+func (h *Handler) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { h.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // New builds a handler; it fails on an invalid origin pattern.
@@ -111,6 +127,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "error", err)
 		return
 	}
+	h.conns.Add(1)
+	defer h.conns.Done()
 	if conn.Subprotocol() == subprotocolProtobuf {
 		proto = protocol.TypeProtobuf
 	}
