@@ -15,18 +15,17 @@ import (
 
 // Close codes the bad-input tests expect (PROTOCOL.md §2.3).
 const (
-	closeMessageTooBig  = 1009
-	closeExpired        = 3005
-	closeNoPong         = 3012
-	closeInvalidToken   = 3500
-	closeBadRequest     = 3501
-	closeStale          = 3502
-	closePermission     = 3507
-	closeNotAvailable   = 3508
-	badInputSizeLimit   = 4096
-	badInputChannelLim  = 3
-	badInputSubToken    = "sub-token"
-	badInputPrivateChan = "$chat:private"
+	biCloseMessageTooBig = 1009
+	biCloseExpired       = 3005
+	biCloseNoPong        = 3012
+	biCloseInvalidToken  = 3500
+	biCloseBadRequest    = 3501
+	biCloseStale         = 3502
+	biClosePermission    = 3507
+	biCloseNotAvailable  = 3508
+	badInputSizeLimit    = 4096
+	badInputChannelLim   = 3
+	badInputPrivateChan  = "$chat:private"
 )
 
 // badInputConfig is baseConfig with a small message size limit and channel
@@ -36,8 +35,8 @@ func badInputConfig(cfg *config.Config) {
 	cfg.Client.ChannelLimit = badInputChannelLim
 }
 
-// frameCase is one bad input that must end the connection with code.
-type frameCase struct {
+// biFrameCase is one bad input that must end the connection with code.
+type biFrameCase struct {
 	name string
 	// protos the case runs with; nil means both.
 	protos []protoKind
@@ -45,103 +44,109 @@ type frameCase struct {
 	connected bool
 	send      func(c *rawClient)
 	code      int
+	// skip, when set, names a known server bug (observed vs documented).
+	skip string
 }
 
-// cmd builds a command from a setter, for compact tables.
-func cmd(f func(*protocol.Command)) *protocol.Command {
+// biCmd builds a command from a setter, for compact tables.
+func biCmd(f func(*protocol.Command)) *protocol.Command {
 	c := &protocol.Command{Id: 100}
 	f(c)
 	return c
 }
 
-// emptyChannelCommands are the requests whose empty channel is a protocol
+// biEmptyChannelCommands are the requests whose empty channel is a protocol
 // violation (3501, PROTOCOL.md §1.6).
-var emptyChannelCommands = map[string]*protocol.Command{
-	"subscribe":      cmd(func(c *protocol.Command) { c.Subscribe = &protocol.SubscribeRequest{} }),
-	"unsubscribe":    cmd(func(c *protocol.Command) { c.Unsubscribe = &protocol.UnsubscribeRequest{} }),
-	"publish":        cmd(func(c *protocol.Command) { c.Publish = &protocol.PublishRequest{Data: []byte(`{}`)} }),
-	"presence":       cmd(func(c *protocol.Command) { c.Presence = &protocol.PresenceRequest{} }),
-	"presence_stats": cmd(func(c *protocol.Command) { c.PresenceStats = &protocol.PresenceStatsRequest{} }),
-	"history":        cmd(func(c *protocol.Command) { c.History = &protocol.HistoryRequest{} }),
-	"sub_refresh":    cmd(func(c *protocol.Command) { c.SubRefresh = &protocol.SubRefreshRequest{Token: "x"} }),
+var biEmptyChannelCommands = map[string]*protocol.Command{
+	"subscribe":      biCmd(func(c *protocol.Command) { c.Subscribe = &protocol.SubscribeRequest{} }),
+	"unsubscribe":    biCmd(func(c *protocol.Command) { c.Unsubscribe = &protocol.UnsubscribeRequest{} }),
+	"publish":        biCmd(func(c *protocol.Command) { c.Publish = &protocol.PublishRequest{Data: []byte(`{}`)} }),
+	"presence":       biCmd(func(c *protocol.Command) { c.Presence = &protocol.PresenceRequest{} }),
+	"presence_stats": biCmd(func(c *protocol.Command) { c.PresenceStats = &protocol.PresenceStatsRequest{} }),
+	"history":        biCmd(func(c *protocol.Command) { c.History = &protocol.HistoryRequest{} }),
+	"sub_refresh":    biCmd(func(c *protocol.Command) { c.SubRefresh = &protocol.SubRefreshRequest{Token: "x"} }),
 }
 
-// sendCmd returns a frameCase send func that sends one command.
-func sendCmd(command *protocol.Command) func(c *rawClient) {
+// biSend returns a biFrameCase send func that sends one command.
+func biSend(command *protocol.Command) func(c *rawClient) {
 	return func(c *rawClient) { c.send(command) }
 }
 
-// varintFrame returns a Protobuf frame whose length prefix is declared
+// pbVarintFrame returns a Protobuf frame whose length prefix is declared
 // followed by body.
-func varintFrame(declared uint64, body []byte) []byte {
+func pbVarintFrame(declared uint64, body []byte) []byte {
 	return append(binary.AppendUvarint(nil, declared), body...)
 }
 
-func frameCases(t *testing.T) []frameCase {
-	subscribe := cmd(func(c *protocol.Command) { c.Subscribe = &protocol.SubscribeRequest{Channel: "chat:a"} })
-	connectCmd := cmd(func(c *protocol.Command) {
+// biFrameCases lists the inputs that must close the connection
+// (PROTOCOL.md §1.6, §1.8).
+func biFrameCases(t *testing.T) []biFrameCase {
+	subscribe := biCmd(func(c *protocol.Command) { c.Subscribe = &protocol.SubscribeRequest{Channel: "chat:a"} })
+	connectCmd := biCmd(func(c *protocol.Command) {
 		c.Connect = &protocol.ConnectRequest{Token: userToken(t, "bad")}
 	})
-	cases := []frameCase{
-		{name: "subscribe before connect", send: sendCmd(subscribe), code: closeBadRequest},
-		{name: "rpc before connect", send: sendCmd(cmd(func(c *protocol.Command) {
+	cases := []biFrameCase{
+		{name: "subscribe before connect", send: biSend(subscribe), code: biCloseBadRequest},
+		{name: "rpc before connect", send: biSend(biCmd(func(c *protocol.Command) {
 			c.Rpc = &protocol.RPCRequest{Method: "x"}
-		})), code: closeBadRequest},
-		{name: "second connect", connected: true, send: sendCmd(connectCmd), code: closeBadRequest},
-		{name: "pong before connect", send: sendCmd(&protocol.Command{}), code: closeBadRequest},
-		{name: "unnecessary pong", connected: true, send: sendCmd(&protocol.Command{}), code: closeBadRequest},
-		{name: "ping command", connected: true, send: sendCmd(cmd(func(c *protocol.Command) {
+		})), code: biCloseBadRequest},
+		{name: "second connect", connected: true, send: biSend(connectCmd), code: biCloseBadRequest},
+		{name: "pong before connect", send: biSend(&protocol.Command{}), code: biCloseBadRequest},
+		{name: "unnecessary pong", connected: true, send: biSend(&protocol.Command{}), code: biCloseBadRequest},
+		{name: "ping command", connected: true, send: biSend(biCmd(func(c *protocol.Command) {
 			c.Id = 1
 			c.Ping = &protocol.PingRequest{}
-		})), code: closeBadRequest},
-		{name: "id without request", connected: true, send: sendCmd(&protocol.Command{Id: 7}), code: closeBadRequest},
+		})), code: biCloseBadRequest},
+		{name: "id without request", connected: true, send: biSend(&protocol.Command{Id: 7}), code: biCloseBadRequest},
 		{name: "id with unknown field", protos: []protoKind{protoJSON}, connected: true,
-			send: func(c *rawClient) { c.sendRaw([]byte(`{"id":7,"frobnicate":{"channel":"chat:a"}}`)) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw([]byte(`{"id":7,"frobnicate":{"channel":"chat:a"}}`)) }, code: biCloseBadRequest},
 		{name: "malformed JSON", protos: []protoKind{protoJSON}, connected: true,
-			send: func(c *rawClient) { c.sendRaw([]byte(`{"id":2,"subscribe":{"channel":"chat:a"`)) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw([]byte(`{"id":2,"subscribe":{"channel":"chat:a"`)) }, code: biCloseBadRequest},
 		{name: "malformed JSON before connect", protos: []protoKind{protoJSON},
-			send: func(c *rawClient) { c.sendRaw([]byte(`not json`)) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw([]byte(`not json`)) }, code: biCloseBadRequest},
 		{name: "JSON array", protos: []protoKind{protoJSON}, connected: true,
-			send: func(c *rawClient) { c.sendRaw([]byte(`[1,2]`)) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw([]byte(`[1,2]`)) }, code: biCloseBadRequest},
 		{name: "valid command then garbage", protos: []protoKind{protoJSON}, connected: true,
 			send: func(c *rawClient) {
 				c.sendRaw([]byte(`{"id":2,"unsubscribe":{"channel":"chat:a"}}` + "\n" + `{"id":3,`))
-			}, code: closeBadRequest},
-		{name: "empty frame", connected: true, send: func(c *rawClient) { c.sendRaw(nil) }, code: closeBadRequest},
-		{name: "empty frame before connect", send: func(c *rawClient) { c.sendRaw(nil) }, code: closeBadRequest},
+			}, code: biCloseBadRequest},
+		{name: "empty frame", connected: true, send: func(c *rawClient) { c.sendRaw(nil) }, code: biCloseBadRequest},
+		{name: "empty frame before connect", send: func(c *rawClient) { c.sendRaw(nil) }, code: biCloseBadRequest},
 		{name: "malformed protobuf", protos: []protoKind{protoProtobuf}, connected: true,
-			send: func(c *rawClient) { c.sendRaw(varintFrame(3, []byte{0xff, 0xff, 0xff})) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw(pbVarintFrame(3, []byte{0xff, 0xff, 0xff})) }, code: biCloseBadRequest},
 		{name: "protobuf wrong wire type", protos: []protoKind{protoProtobuf}, connected: true,
 			// Field 5 (subscribe) encoded as a varint instead of bytes.
-			send: func(c *rawClient) { c.sendRaw(varintFrame(2, []byte{5<<3 | 0, 1})) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw(pbVarintFrame(2, []byte{5<<3 | 0, 1})) }, code: biCloseBadRequest},
 		{name: "protobuf length prefix beyond frame", protos: []protoKind{protoProtobuf}, connected: true,
-			send: func(c *rawClient) { c.sendRaw(varintFrame(100, []byte{0x08, 0x01})) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw(pbVarintFrame(100, []byte{0x08, 0x01})) }, code: biCloseBadRequest},
 		{name: "protobuf length prefix beyond size limit", protos: []protoKind{protoProtobuf}, connected: true,
-			send: func(c *rawClient) { c.sendRaw(varintFrame(10*badInputSizeLimit, []byte{0x08, 0x01})) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw(pbVarintFrame(10*badInputSizeLimit, []byte{0x08, 0x01})) }, code: biCloseBadRequest},
 		{name: "protobuf huge length prefix", protos: []protoKind{protoProtobuf}, connected: true,
-			send: func(c *rawClient) { c.sendRaw(varintFrame(1<<62, []byte{0x08, 0x01})) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw(pbVarintFrame(1<<62, []byte{0x08, 0x01})) }, code: biCloseBadRequest},
 		{name: "protobuf overlong varint", protos: []protoKind{protoProtobuf}, connected: true,
 			send: func(c *rawClient) {
 				c.sendRaw([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x08})
-			}, code: closeBadRequest},
+			}, code: biCloseBadRequest,
+		},
 		{name: "protobuf truncated varint", protos: []protoKind{protoProtobuf}, connected: true,
-			send: func(c *rawClient) { c.sendRaw([]byte{0x80}) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw([]byte{0x80}) }, code: biCloseBadRequest,
+		},
 		{name: "protobuf prefix beyond frame before connect", protos: []protoKind{protoProtobuf},
-			send: func(c *rawClient) { c.sendRaw(varintFrame(1<<20, nil)) }, code: closeBadRequest},
+			send: func(c *rawClient) { c.sendRaw(pbVarintFrame(1<<20, nil)) }, code: biCloseBadRequest},
 		{name: "message over size limit", connected: true,
-			send: func(c *rawClient) { c.sendRaw(make([]byte, badInputSizeLimit+1)) }, code: closeMessageTooBig},
+			send: func(c *rawClient) { c.sendRaw(make([]byte, badInputSizeLimit+1)) }, code: biCloseMessageTooBig},
 		{name: "message over size limit before connect",
-			send: func(c *rawClient) { c.sendRaw(make([]byte, 2*badInputSizeLimit)) }, code: closeMessageTooBig},
-		{name: "unknown delta", connected: true, send: sendCmd(cmd(func(c *protocol.Command) {
+			send: func(c *rawClient) { c.sendRaw(make([]byte, 2*badInputSizeLimit)) }, code: biCloseMessageTooBig},
+		{name: "unknown delta", connected: true, send: biSend(biCmd(func(c *protocol.Command) {
 			c.Subscribe = &protocol.SubscribeRequest{Channel: "chat:a", Delta: "xdelta"}
-		})), code: closeBadRequest},
-		{name: "send", connected: true, send: sendCmd(&protocol.Command{Send: &protocol.SendRequest{Data: []byte(`{}`)}}), code: closeNotAvailable},
-		{name: "refresh with empty token", connected: true, send: sendCmd(cmd(func(c *protocol.Command) {
+		})), code: biCloseBadRequest},
+		{name: "send", connected: true, send: biSend(&protocol.Command{Send: &protocol.SendRequest{Data: []byte(`{}`)}}), code: biCloseNotAvailable},
+		{name: "refresh with empty token", connected: true, send: biSend(biCmd(func(c *protocol.Command) {
 			c.Refresh = &protocol.RefreshRequest{}
-		})), code: closeBadRequest},
+		})), code: biCloseBadRequest},
 	}
-	for name, command := range emptyChannelCommands {
-		cases = append(cases, frameCase{name: "empty channel in " + name, connected: true, send: sendCmd(command), code: closeBadRequest})
+	for name, command := range biEmptyChannelCommands {
+		cases = append(cases, biFrameCase{name: "empty channel in " + name, connected: true, send: biSend(command), code: biCloseBadRequest})
 	}
 	return cases
 }
@@ -151,13 +156,16 @@ func frameCases(t *testing.T) []frameCase {
 func TestBadInputFrames(t *testing.T) {
 	ts := startServer(t, badInputConfig)
 	cn := newCanary(t, ts, nil)
-	for _, tc := range frameCases(t) {
+	for _, tc := range biFrameCases(t) {
 		protos := tc.protos
 		if protos == nil {
 			protos = protocols
 		}
 		for _, p := range protos {
 			t.Run(string(p)+"/"+tc.name, func(t *testing.T) {
+				if tc.skip != "" {
+					t.Skip(tc.skip)
+				}
 				c := dialRaw(t, ts, p)
 				if tc.connected {
 					c.connect(userToken(t, "bad"))
@@ -170,9 +178,9 @@ func TestBadInputFrames(t *testing.T) {
 	}
 }
 
-// replyCase is one request that must get the error code (0: success) and
+// biReplyCase is one request that must get the error code (0: success) and
 // leave the connection open.
-type replyCase struct {
+type biReplyCase struct {
 	name string
 	// setup runs after connect, before the request.
 	setup func(t *testing.T, c *rawClient)
@@ -181,31 +189,34 @@ type replyCase struct {
 	check func(t *testing.T, r *protocol.Reply)
 }
 
-// subReq, pubReq, ... build single-request commands.
-func subReq(ch string) *protocol.Command {
+// biSubReq builds a subscribe command for ch.
+func biSubReq(ch string) *protocol.Command {
 	return &protocol.Command{Subscribe: &protocol.SubscribeRequest{Channel: ch}}
 }
 
-func pubReq(ch string) *protocol.Command {
+// biPubReq builds a publish command for ch with a small JSON payload.
+func biPubReq(ch string) *protocol.Command {
 	return &protocol.Command{Publish: &protocol.PublishRequest{Channel: ch, Data: []byte(`{"x":1}`)}}
 }
 
-func historyReq(ch string, since *protocol.StreamPosition, reverse bool) *protocol.Command {
+// biHistoryReq builds a history command for ch.
+func biHistoryReq(ch string, since *protocol.StreamPosition, reverse bool) *protocol.Command {
 	return &protocol.Command{History: &protocol.HistoryRequest{Channel: ch, Since: since, Reverse: reverse, Limit: 10}}
 }
 
-func rpcReq(method string) *protocol.Command {
+// biRPCReq builds an RPC command calling method.
+func biRPCReq(method string) *protocol.Command {
 	return &protocol.Command{Rpc: &protocol.RPCRequest{Method: method, Data: []byte(`{}`)}}
 }
 
-// fixed wraps a command into a replyCase req func.
-func fixed(c *protocol.Command) func(*testing.T) *protocol.Command {
+// biFixed wraps a command into a biReplyCase req func.
+func biFixed(c *protocol.Command) func(*testing.T) *protocol.Command {
 	return func(*testing.T) *protocol.Command { return c }
 }
 
-// subToken signs a subscription token for user and channel with extra
+// biSubToken signs a subscription token for user and channel with extra
 // claims.
-func subToken(t *testing.T, user, ch string, extra map[string]any) string {
+func biSubToken(t *testing.T, user, ch string, extra map[string]any) string {
 	claims := map[string]any{"sub": user, "channel": ch, "exp": time.Now().Add(time.Hour).Unix()}
 	for k, v := range extra {
 		claims[k] = v
@@ -213,52 +224,55 @@ func subToken(t *testing.T, user, ch string, extra map[string]any) string {
 	return token(t, claims)
 }
 
-func replyCases() []replyCase {
-	return []replyCase{
+// biReplyCases lists the requests answered with an error or an empty
+// result (PROTOCOL.md §1.6, §1.8, §1.9).
+func biReplyCases() []biReplyCase {
+	return []biReplyCase{
 		{name: "sub_refresh with empty token", setup: func(t *testing.T, c *rawClient) { c.subscribe("chat:a", "") },
-			req: fixed(&protocol.Command{SubRefresh: &protocol.SubRefreshRequest{Channel: "chat:a"}}), code: 107},
+			req: biFixed(&protocol.Command{SubRefresh: &protocol.SubRefreshRequest{Channel: "chat:a"}}), code: 107},
 		{name: "sub_refresh when not subscribed", req: func(t *testing.T) *protocol.Command {
-			return &protocol.Command{SubRefresh: &protocol.SubRefreshRequest{Channel: "chat:a", Token: subToken(t, "bad", "chat:a", nil)}}
+			return &protocol.Command{SubRefresh: &protocol.SubRefreshRequest{Channel: "chat:a", Token: biSubToken(t, "bad", "chat:a", nil)}}
 		}, code: 103},
 		{name: "unsubscribe when not subscribed",
-			req: fixed(&protocol.Command{Unsubscribe: &protocol.UnsubscribeRequest{Channel: "chat:a"}}),
+			req: biFixed(&protocol.Command{Unsubscribe: &protocol.UnsubscribeRequest{Channel: "chat:a"}}),
 			check: func(t *testing.T, r *protocol.Reply) {
 				if r.Unsubscribe == nil {
 					t.Fatalf("want an empty unsubscribe result, got %v", r)
 				}
 			}},
-		{name: "channel name too long", req: fixed(subReq("chat:" + strings.Repeat("a", 251))), code: 107},
-		{name: "channel name at max length", req: fixed(subReq("chat:" + strings.Repeat("a", 250)))},
+		{name: "channel name too long", req: biFixed(biSubReq("chat:" + strings.Repeat("a", 251))), code: 107},
+		{name: "channel name at max length", req: biFixed(biSubReq("chat:" + strings.Repeat("a", 250)))},
 		{name: "already subscribed", setup: func(t *testing.T, c *rawClient) { c.subscribe("chat:a", "") },
-			req: fixed(subReq("chat:a")), code: 105},
+			req: biFixed(biSubReq("chat:a")), code: 105},
 		{name: "channel limit", setup: func(t *testing.T, c *rawClient) {
 			for i := range badInputChannelLim {
 				c.subscribe("chat:lim"+string(rune('a'+i)), "")
 			}
-		}, req: fixed(subReq("chat:over")), code: 106},
-		{name: "unknown namespace", req: fixed(subReq("nope:x")), code: 102},
-		{name: "non-ASCII channel", req: fixed(subReq("chat:привет")), code: 107},
-		{name: "private channel without token", req: fixed(subReq(badInputPrivateChan)), code: 103},
-		{name: "subscribe to locked namespace", req: fixed(subReq("locked:x")), code: 103},
-		{name: "publish without permission", req: fixed(pubReq("locked:x")), code: 103},
-		{name: "publish unknown namespace", req: fixed(pubReq("nope:x")), code: 102},
-		{name: "presence disabled", req: fixed(&protocol.Command{Presence: &protocol.PresenceRequest{Channel: "locked:x"}}), code: 108},
-		{name: "presence_stats disabled", req: fixed(&protocol.Command{PresenceStats: &protocol.PresenceStatsRequest{Channel: "locked:x"}}), code: 108},
-		{name: "history disabled", req: fixed(historyReq("locked:x", nil, false)), code: 108},
-		{name: "history reverse since offset 0", req: fixed(historyReq("chat:h", &protocol.StreamPosition{Offset: 0}, true)), code: 107},
+		}, req: biFixed(biSubReq("chat:over")), code: 106},
+		{name: "unknown namespace", req: biFixed(biSubReq("nope:x")), code: 102},
+		{name: "non-ASCII channel", req: biFixed(biSubReq("chat:привет")), code: 107},
+		{name: "private channel without token", req: biFixed(biSubReq(badInputPrivateChan)), code: 103},
+		{name: "subscribe to locked namespace", req: biFixed(biSubReq("locked:x")), code: 103},
+		{name: "publish without permission", req: biFixed(biPubReq("locked:x")), code: 103},
+		{name: "publish unknown namespace", req: biFixed(biPubReq("nope:x")), code: 102},
+		{name: "presence disabled", req: biFixed(&protocol.Command{Presence: &protocol.PresenceRequest{Channel: "locked:x"}}), code: 108},
+		{name: "presence_stats disabled", req: biFixed(&protocol.Command{PresenceStats: &protocol.PresenceStatsRequest{Channel: "locked:x"}}), code: 108},
+		{name: "history disabled", req: biFixed(biHistoryReq("locked:x", nil, false)), code: 108},
+		{name: "history reverse since offset 0", setup: func(t *testing.T, c *rawClient) { c.subscribe("chat:h", "") }, req: biFixed(biHistoryReq("chat:h", &protocol.StreamPosition{Offset: 0}, true)), code: 107},
 		{name: "history since wrong epoch", setup: func(t *testing.T, c *rawClient) {
-			c.callOK(pubReq("chat:h"))
-		}, req: fixed(historyReq("chat:h", &protocol.StreamPosition{Offset: 1, Epoch: "not-the-epoch"}, false)), code: 112},
-		{name: "rpc unknown method", req: fixed(rpcReq("unknown")), code: 108},
-		{name: "rpc namespaced method", req: fixed(rpcReq("ns:method")), code: 104},
-		{name: "rpc ping disabled", req: fixed(rpcReq("ping")), code: 108},
+			c.subscribe("chat:h", "")
+			c.callOK(biPubReq("chat:h"))
+		}, req: biFixed(biHistoryReq("chat:h", &protocol.StreamPosition{Offset: 1, Epoch: "not-the-epoch"}, false)), code: 112},
+		{name: "rpc unknown method", req: biFixed(biRPCReq("unknown")), code: 108},
+		{name: "rpc namespaced method", req: biFixed(biRPCReq("ns:method")), code: 104},
+		{name: "rpc ping disabled", req: biFixed(biRPCReq("ping")), code: 108},
 	}
 }
 
 // runReplyCases runs cases on a fresh connection each: the request must get
 // the expected error (or a success), the connection must stay usable and
 // the canary must still get publications.
-func runReplyCases(t *testing.T, ts *testServer, cn *canary, cases []replyCase) {
+func runReplyCases(t *testing.T, ts *testServer, cn *canary, cases []biReplyCase) {
 	for _, tc := range cases {
 		for _, p := range protocols {
 			t.Run(string(p)+"/"+tc.name, func(t *testing.T) {
@@ -288,7 +302,7 @@ func runReplyCases(t *testing.T, ts *testServer, cn *canary, cases []replyCase) 
 func TestBadInputReplies(t *testing.T) {
 	ts := startServer(t, badInputConfig)
 	cn := newCanary(t, ts, nil)
-	runReplyCases(t, ts, cn, replyCases())
+	runReplyCases(t, ts, cn, biReplyCases())
 }
 
 // TestBadInputRPCPing checks RPC with the ping extension on: ping answers
@@ -296,14 +310,14 @@ func TestBadInputReplies(t *testing.T) {
 func TestBadInputRPCPing(t *testing.T) {
 	ts := startServer(t, func(cfg *config.Config) { cfg.RPC.Ping.Enabled = true })
 	cn := newCanary(t, ts, nil)
-	runReplyCases(t, ts, cn, []replyCase{
-		{name: "ping", req: fixed(rpcReq("ping")), check: func(t *testing.T, r *protocol.Reply) {
+	runReplyCases(t, ts, cn, []biReplyCase{
+		{name: "ping", req: biFixed(biRPCReq("ping")), check: func(t *testing.T, r *protocol.Reply) {
 			if r.Rpc == nil || len(r.Rpc.Data) != 0 {
 				t.Fatalf("want an empty rpc result, got %v", r)
 			}
 		}},
-		{name: "other method", req: fixed(rpcReq("unknown")), code: 104},
-		{name: "namespaced method", req: fixed(rpcReq("ns:method")), code: 104},
+		{name: "other method", req: biFixed(biRPCReq("unknown")), code: 104},
+		{name: "namespaced method", req: biFixed(biRPCReq("ns:method")), code: 104},
 	})
 }
 
@@ -316,7 +330,7 @@ func TestBadInputStale(t *testing.T) {
 		t.Run(string(p), func(t *testing.T) {
 			c := dialRaw(t, ts, p)
 			start := time.Now()
-			c.expectCloseCode(closeStale)
+			c.expectCloseCode(biCloseStale)
 			if el := time.Since(start); el < 200*time.Millisecond {
 				t.Fatalf("stale close after %v, before the 300ms delay", el)
 			}
@@ -345,7 +359,7 @@ func TestBadInputNoPong(t *testing.T) {
 			c.expectOpen()
 			c.waitPing()
 			pinged := time.Now()
-			c.expectCloseCode(closeNoPong)
+			c.expectCloseCode(biCloseNoPong)
 			if el := time.Since(pinged); el > 5*time.Second {
 				t.Fatalf("no-pong close came %v after the ping", el)
 			}
@@ -363,7 +377,7 @@ func TestBadInputFrameType(t *testing.T) {
 	c := dialRaw(t, ts, protoJSON)
 	c.connect(userToken(t, "bad"))
 	pc := &rawClient{t: t, proto: protoProtobuf}
-	c.sendFrame(websocket.BinaryMessage, pc.encode(subReq("chat:a")))
-	c.expectCloseCode(closeBadRequest)
+	c.sendFrame(websocket.BinaryMessage, pc.encode(biSubReq("chat:a")))
+	c.expectCloseCode(biCloseBadRequest)
 	cn.check(t)
 }

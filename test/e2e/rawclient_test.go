@@ -197,8 +197,8 @@ func (c *rawClient) reply(id uint32) *protocol.Reply {
 	}
 }
 
-// isPing reports whether r is the server ping: an empty Reply.
-func isPing(r *protocol.Reply) bool {
+// isPingReply reports whether r is the server ping: an empty Reply.
+func isPingReply(r *protocol.Reply) bool {
 	return r.Id == 0 && r.Error == nil && r.Push == nil && r.Connect == nil &&
 		r.Subscribe == nil && r.Unsubscribe == nil && r.Publish == nil &&
 		r.Presence == nil && r.PresenceStats == nil && r.History == nil &&
@@ -210,7 +210,7 @@ func (c *rawClient) waitPing() {
 	c.t.Helper()
 	for {
 		r := c.nextReply()
-		if isPing(r) {
+		if isPingReply(r) {
 			return
 		}
 		if r.Id != 0 {
