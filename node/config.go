@@ -27,6 +27,8 @@ type Config struct {
 	Client   ClientConfig
 	Channels ChannelConfig
 	RPC      RPCConfig
+	// Proxies call the application for client events.
+	Proxies Proxies
 }
 
 // ClientConfig holds client-facing behaviour (config section "client").
@@ -87,6 +89,11 @@ type ChannelConfig struct {
 type RPCConfig struct {
 	PingEnabled bool
 	PingMethod  string
+	// NamespaceBoundary (":") separates "ns:method".
+	NamespaceBoundary string
+	// WithoutNamespace and Namespaces select RPC proxies.
+	WithoutNamespace RPCNamespace
+	Namespaces       map[string]RPCNamespace
 }
 
 func (c *Config) setDefaults() {
@@ -138,4 +145,5 @@ func (c *Config) setDefaults() {
 	str(&ch.UserBoundary, "#")
 	str(&ch.UserSeparator, ",")
 	str(&c.RPC.PingMethod, "ping")
+	str(&c.RPC.NamespaceBoundary, ":")
 }

@@ -19,6 +19,9 @@ type Metrics interface {
 	IncDisconnect(code uint32)
 	// IncConnectionsAccepted counts successful connects.
 	IncConnectionsAccepted()
+	// IncProxyError counts failed proxy calls (down, timeout, garbage) by
+	// event.
+	IncProxyError(event string)
 }
 
 type nopMetrics struct{}
@@ -29,3 +32,4 @@ func (nopMetrics) IncMessagesSent(string, int)          {}
 func (nopMetrics) IncMessagesReceived(string)           {}
 func (nopMetrics) IncDisconnect(uint32)                 {}
 func (nopMetrics) IncConnectionsAccepted()              {}
+func (nopMetrics) IncProxyError(string)                 {}

@@ -54,6 +54,30 @@ func (s *Session) handleConnect(id uint32, req *protocol.ConnectRequest) error {
 			}
 		}
 	}
+	var connectData []byte
+	if !haveCred && req.Token == "" && n.cfg.Proxies.Connect != nil {
+		pctx, pcancel := proxyCtx()
+		res, err := n.cfg.Proxies.Connect.ProxyConnect(pctx, gyre.ConnectProxyRequest{
+			Client: s.proxyClient(), Data: append([]byte(nil), req.Data...), Name: cloneStr(req.Name), Version: cloneStr(req.Version),
+		})
+		pcancel()
+		if err != nil {
+			return n.proxyErr("connect", err)
+		}
+		if res != nil {
+			user, info, meta, expireAt, haveCred = res.User, res.Info, res.Meta, res.ExpireAt, true
+			connectData = res.Data
+			if len(res.Subs) > 0 {
+				for ch, g := range res.Subs {
+					subs = append(subs, serverSub{channel: ch, grant: g})
+				}
+			} else {
+				for _, ch := range res.Channels {
+					subs = append(subs, serverSub{channel: ch})
+				}
+			}
+		}
+	}
 	if !haveCred && cfg.UserIDHTTPHeader != "" && s.conn.Header != nil {
 		if u := s.conn.Header.Get(cfg.UserIDHTTPHeader); u != "" {
 			user, haveCred = u, true
@@ -116,8 +140,9 @@ func (s *Session) handleConnect(id uint32, req *protocol.ConnectRequest) error {
 	res := &protocol.ConnectResult{
 		Client:  s.id,
 		Version: n.cfg.Version,
+		Data:    connectData,
 	}
-	if expireAt > 0 {
+	if expireAt > 0 && n.cfg.Proxies.Refresh == nil {
 		res.Expires = true
 		res.Ttl = uint32(max(expireAt-time.Now().Unix(), 0))
 	}
@@ -186,7 +211,7 @@ func (s *Session) verifyConnectToken(ctx context.Context, token string) (gyre.Co
 }
 
 func (s *Session) handleRefresh(id uint32, req *protocol.RefreshRequest) error {
-	if req.Token == "" {
+	if req.Token == "" || s.node.cfg.Proxies.Refresh != nil {
 		return gyre.DisconnectBadRequest
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -45,21 +45,46 @@ func (s *Session) handlePublish(id uint32, req *protocol.PublishRequest) error {
 	if !checkDataFormat(opts.PublicationDataFormat, req.Data) {
 		return gyre.ErrBadRequest
 	}
+	n := s.node
 	isSub, sub := s.subscribed(ch)
-	user := s.User()
-	allowed := s.node.cfg.Client.Insecure ||
-		((user != "" || opts.AllowPublishForAnonymous) && (opts.AllowPublishForClient || (opts.AllowPublishForSubscriber && isSub)))
-	if !allowed {
-		return gyre.ErrPermissionDenied
-	}
 	var chanInfo []byte
 	if sub != nil {
 		chanInfo = sub.chanInfo
 	}
 	data := append([]byte(nil), req.Data...)
+	po := n.publishOptions(opts, s.clientInfo(chanInfo), nil, "")
+	if opts.PublishProxyEnabled {
+		proxy := n.cfg.Proxies.Publish[proxyName(opts.PublishProxyName)]
+		if proxy == nil {
+			n.log.Error("publish proxy not configured", "name", proxyName(opts.PublishProxyName), "channel", ch)
+			return gyre.ErrInternal
+		}
+		pctx, pcancel := proxyCtx()
+		res, err := proxy.ProxyPublish(pctx, gyre.PublishProxyRequest{Client: s.proxyClient(), Channel: ch, Data: data})
+		pcancel()
+		if err != nil {
+			return n.proxyErr("publish", err)
+		}
+		if res != nil {
+			if res.Data != nil {
+				data = res.Data
+			}
+			if res.SkipHistory {
+				po.HistorySize, po.HistoryTTL = 0, 0
+			}
+			po.Tags, po.IdempotencyKey = res.Tags, res.IdempotencyKey
+		}
+	} else {
+		user := s.User()
+		allowed := n.cfg.Client.Insecure ||
+			((user != "" || opts.AllowPublishForAnonymous) && (opts.AllowPublishForClient || (opts.AllowPublishForSubscriber && isSub)))
+		if !allowed {
+			return gyre.ErrPermissionDenied
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, _, err = s.node.broker.Publish(ctx, ch, data, s.node.publishOptions(opts, s.clientInfo(chanInfo), nil, ""))
+	_, _, err = n.broker.Publish(ctx, ch, data, po)
 	if err != nil {
 		s.node.log.Error("client publish failed", "channel", ch, "error", err)
 		return gyre.ErrInternal
@@ -175,14 +200,41 @@ func (s *Session) handleHistory(id uint32, req *protocol.HistoryRequest) error {
 	return nil
 }
 
+// handleRPC answers the ping extension itself and forwards everything else
+// to the RPC proxy of the method's namespace: unknown namespace → 104, no
+// proxy → 108 (104 when the ping extension is the only RPC handler).
 func (s *Session) handleRPC(id uint32, req *protocol.RPCRequest) error {
-	rpc := s.node.cfg.RPC
+	n := s.node
+	rpc := n.cfg.RPC
 	if rpc.PingEnabled && req.Method == rpc.PingMethod {
 		s.sendReply(&protocol.Reply{Id: id, Rpc: &protocol.RPCResult{}})
 		return nil
 	}
-	if rpc.PingEnabled || strings.Contains(req.Method, ":") {
-		return gyre.ErrMethodNotFound
+	ns := rpc.WithoutNamespace
+	if i := strings.Index(req.Method, rpc.NamespaceBoundary); i >= 0 {
+		o, ok := rpc.Namespaces[req.Method[:i]]
+		if !ok {
+			return gyre.ErrMethodNotFound
+		}
+		ns = o
 	}
-	return gyre.ErrNotAvailable
+	if !ns.ProxyEnabled {
+		if rpc.PingEnabled {
+			return gyre.ErrMethodNotFound
+		}
+		return gyre.ErrNotAvailable
+	}
+	proxy := n.cfg.Proxies.RPC[proxyName(ns.ProxyName)]
+	if proxy == nil {
+		n.log.Error("rpc proxy not configured", "name", proxyName(ns.ProxyName), "method", req.Method)
+		return gyre.ErrInternal
+	}
+	pctx, pcancel := proxyCtx()
+	data, err := proxy.ProxyRPC(pctx, gyre.RPCProxyRequest{Client: s.proxyClient(), Method: cloneStr(req.Method), Data: append([]byte(nil), req.Data...)})
+	pcancel()
+	if err != nil {
+		return n.proxyErr("rpc", err)
+	}
+	s.sendReply(&protocol.Reply{Id: id, Rpc: &protocol.RPCResult{Data: data}})
+	return nil
 }

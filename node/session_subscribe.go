@@ -70,6 +70,23 @@ func (s *Session) handleSubscribe(id uint32, req *protocol.SubscribeRequest) err
 	case n.rules.isPrivate(ch):
 		return gyre.ErrPermissionDenied
 	case opts.AllowUserLimitedChannels && n.rules.isUserLimited(ch) && n.rules.userAllowed(ch, user):
+	case opts.SubscribeProxyEnabled:
+		proxy := n.cfg.Proxies.Subscribe[proxyName(opts.SubscribeProxyName)]
+		if proxy == nil {
+			n.log.Error("subscribe proxy not configured", "name", proxyName(opts.SubscribeProxyName), "channel", ch)
+			return gyre.ErrInternal
+		}
+		pctx, pcancel := proxyCtx()
+		g, err := proxy.ProxySubscribe(pctx, gyre.SubscribeProxyRequest{
+			Client: s.proxyClient(), Channel: ch, Data: append([]byte(nil), req.Data...),
+		})
+		pcancel()
+		if err != nil {
+			return n.proxyErr("subscribe", err)
+		}
+		if g != nil {
+			grant = *g
+		}
 	case opts.AllowSubscribeForClient && (user != "" || opts.AllowSubscribeForAnonymous):
 	case n.cfg.Client.Insecure:
 	default:
@@ -163,6 +180,9 @@ func (s *Session) subscribe(ctx context.Context, ch string, opts gyre.ChannelOpt
 		flags |= flagJoinLeave
 	}
 	sub := &subscriber{s: s, channel: ch, flags: flags, chanInfo: grant.Info, buffering: true, expireAt: grant.ExpireAt}
+	if opts.SubRefreshProxyEnabled {
+		sub.refreshProxy = n.cfg.Proxies.SubRefresh[proxyName(opts.SubRefreshProxyName)]
+	}
 
 	s.mu.Lock()
 	if s.status == statusClosed {
@@ -201,9 +221,13 @@ func (s *Session) subscribe(ctx context.Context, ch string, opts gyre.ChannelOpt
 		}
 	}
 	if grant.ExpireAt > 0 {
-		res.Expires = true
-		res.Ttl = uint32(max(grant.ExpireAt-time.Now().Unix(), 0))
-		sub.timer = time.AfterFunc(time.Until(time.Unix(grant.ExpireAt, 0))+n.cfg.Client.ExpiredSubCloseDelay, func() { s.onSubExpire(ch) })
+		if sub.refreshProxy == nil {
+			res.Expires = true
+			res.Ttl = uint32(max(grant.ExpireAt-time.Now().Unix(), 0))
+		}
+		sub.mu.Lock()
+		sub.scheduleExpiryLocked()
+		sub.mu.Unlock()
 	}
 	if flags&flagPresence != 0 {
 		if err := n.presence.AddPresence(ctx, ch, s.clientInfo(grant.Info)); err != nil {
@@ -369,11 +393,33 @@ func (s *Session) insufficientState(ch string) {
 	s.unsubscribeServer(ch, gyre.UnsubscribeInsufficientState, gyre.DisconnectInsufficientState)
 }
 
+// scheduleExpiryLocked arms the subscription expiry check: at expiry with
+// a sub_refresh proxy, after the grace delay when the client refreshes.
+func (sub *subscriber) scheduleExpiryLocked() {
+	if sub.timer != nil {
+		sub.timer.Stop()
+		sub.timer = nil
+	}
+	if sub.expireAt == 0 {
+		return
+	}
+	wait := time.Until(time.Unix(sub.expireAt, 0))
+	if sub.refreshProxy == nil {
+		wait += sub.s.node.cfg.Client.ExpiredSubCloseDelay
+	}
+	s, ch := sub.s, sub.channel
+	sub.timer = time.AfterFunc(max(wait, 0), func() { s.onSubExpire(ch) })
+}
+
 func (s *Session) onSubExpire(ch string) {
 	s.mu.Lock()
 	sub := s.subs[ch]
 	s.mu.Unlock()
 	if sub == nil {
+		return
+	}
+	if sub.refreshProxy != nil {
+		s.subRefreshThroughProxy(sub)
 		return
 	}
 	sub.mu.Lock()
@@ -383,6 +429,39 @@ func (s *Session) onSubExpire(ch string) {
 		return
 	}
 	s.unsubscribeServer(ch, gyre.UnsubscribeSubscriptionExpiry, gyre.DisconnectSubExpired)
+}
+
+// subRefreshThroughProxy asks the sub_refresh proxy to extend a subscription;
+// a failed call extends it by a minute and tries again then.
+func (s *Session) subRefreshThroughProxy(sub *subscriber) {
+	n := s.node
+	ctx, cancel := proxyCtx()
+	res, err := sub.refreshProxy.ProxySubRefresh(ctx, gyre.SubRefreshProxyRequest{Client: s.proxyClient(), Channel: sub.channel})
+	cancel()
+	if err != nil {
+		if d, ok := gyre.AsDisconnect(err); ok {
+			s.Disconnect(d)
+			return
+		}
+		n.log.Error("sub_refresh proxy failed; extending the subscription", "client", s.id, "channel", sub.channel, "error", err)
+		n.metrics.IncProxyError("sub_refresh")
+		sub.mu.Lock()
+		sub.expireAt = time.Now().Add(proxyExtension).Unix()
+		sub.scheduleExpiryLocked()
+		sub.mu.Unlock()
+		return
+	}
+	if res == nil || res.Expired {
+		s.unsubscribeServer(sub.channel, gyre.UnsubscribeSubscriptionExpiry, gyre.DisconnectSubExpired)
+		return
+	}
+	sub.mu.Lock()
+	sub.expireAt = res.ExpireAt
+	if res.Info != nil {
+		sub.chanInfo = res.Info
+	}
+	sub.scheduleExpiryLocked()
+	sub.mu.Unlock()
 }
 
 func (s *Session) handleSubRefresh(id uint32, req *protocol.SubRefreshRequest) error {
@@ -399,6 +478,9 @@ func (s *Session) handleSubRefresh(id uint32, req *protocol.SubRefreshRequest) e
 	s.mu.Unlock()
 	if sub == nil {
 		return gyre.ErrPermissionDenied
+	}
+	if sub.refreshProxy != nil {
+		return gyre.DisconnectBadRequest
 	}
 	if n.verifier == nil {
 		return gyre.ErrPermissionDenied
@@ -418,15 +500,11 @@ func (s *Session) handleSubRefresh(id uint32, req *protocol.SubRefreshRequest) e
 	res := &protocol.SubRefreshResult{}
 	sub.mu.Lock()
 	sub.expireAt = tok.ExpireAt
-	if sub.timer != nil {
-		sub.timer.Stop()
-		sub.timer = nil
-	}
 	if tok.ExpireAt > 0 {
 		res.Expires = true
 		res.Ttl = uint32(max(tok.ExpireAt-time.Now().Unix(), 0))
-		sub.timer = time.AfterFunc(time.Until(time.Unix(tok.ExpireAt, 0))+n.cfg.Client.ExpiredSubCloseDelay, func() { s.onSubExpire(ch) })
 	}
+	sub.scheduleExpiryLocked()
 	sub.mu.Unlock()
 	s.sendReply(&protocol.Reply{Id: id, SubRefresh: res})
 	return nil

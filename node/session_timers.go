@@ -88,7 +88,11 @@ func (s *Session) scheduleExpiryLocked() {
 	if s.expireAt == 0 || s.node.cfg.Client.Insecure {
 		return
 	}
-	wait := time.Until(time.Unix(s.expireAt, 0)) + s.node.cfg.Client.ExpiredCloseDelay
+	wait := time.Until(time.Unix(s.expireAt, 0))
+	if s.node.cfg.Proxies.Refresh == nil {
+		// The client refreshes itself; it gets a grace period.
+		wait += s.node.cfg.Client.ExpiredCloseDelay
+	}
 	s.expireTimer = time.AfterFunc(max(wait, 0), s.onExpire)
 }
 
@@ -96,6 +100,11 @@ func (s *Session) onExpire() {
 	s.mu.Lock()
 	if s.status != statusConnected {
 		s.mu.Unlock()
+		return
+	}
+	if s.node.cfg.Proxies.Refresh != nil {
+		s.mu.Unlock()
+		s.refreshThroughProxy()
 		return
 	}
 	if s.expireAt > 0 && time.Now().Unix() >= s.expireAt {
@@ -143,4 +152,46 @@ func (s *Session) clientInfo(chanInfo []byte) *gyre.ClientInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return &gyre.ClientInfo{ClientID: s.id, UserID: s.user, ConnInfo: s.connInfo, ChanInfo: chanInfo}
+}
+
+// refreshThroughProxy asks the refresh proxy to extend an expiring
+// connection: expired (or no result) disconnects with 3005; a failed call
+// extends the connection by a minute and tries again then.
+func (s *Session) refreshThroughProxy() {
+	n := s.node
+	ctx, cancel := proxyCtx()
+	res, err := n.cfg.Proxies.Refresh.ProxyRefresh(ctx, gyre.RefreshProxyRequest{Client: s.proxyClient()})
+	cancel()
+	s.mu.Lock()
+	if s.status != statusConnected {
+		s.mu.Unlock()
+		return
+	}
+	if err != nil {
+		if d, ok := gyre.AsDisconnect(err); ok {
+			s.mu.Unlock()
+			s.Disconnect(d)
+			return
+		}
+		n.log.Error("refresh proxy failed; extending the connection", "client", s.id, "error", err)
+		n.metrics.IncProxyError("refresh")
+		s.expireAt = time.Now().Add(proxyExtension).Unix()
+		s.scheduleExpiryLocked()
+		s.mu.Unlock()
+		return
+	}
+	if res == nil || res.Expired {
+		s.mu.Unlock()
+		s.Disconnect(gyre.DisconnectExpired)
+		return
+	}
+	s.expireAt = res.ExpireAt
+	if res.Info != nil {
+		s.connInfo = res.Info
+	}
+	if res.Meta != nil {
+		s.meta = res.Meta
+	}
+	s.scheduleExpiryLocked()
+	s.mu.Unlock()
 }

@@ -38,6 +38,8 @@ type subscriber struct {
 	epoch     string
 	expireAt  int64 // Unix seconds; 0 = never
 	timer     *time.Timer
+	// refreshProxy extends the subscription at expiry (sub_refresh proxy).
+	refreshProxy gyre.SubRefreshProxy
 }
 
 type event struct {

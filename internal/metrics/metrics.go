@@ -22,6 +22,7 @@ type Metrics struct {
 	connAccepted    prometheus.Counter
 	apiDuration     *prometheus.HistogramVec
 	apiErrors       *prometheus.CounterVec
+	proxyErrors     *prometheus.CounterVec
 }
 
 // New creates the metrics and registers them with reg.
@@ -59,8 +60,12 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: "gyre", Subsystem: "api", Name: "num_errors",
 			Help: "Server API errors by protocol, method and code.",
 		}, []string{"protocol", "method", "code"}),
+		proxyErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "gyre", Subsystem: "proxy", Name: "num_errors",
+			Help: "Failed proxy calls (backend down, timeout, bad answer) by event.",
+		}, []string{"event"}),
 	}
-	for _, c := range []prometheus.Collector{m.commandDuration, m.replyErrors, m.messagesSent, m.messagesRecv, m.disconnects, m.connAccepted, m.apiDuration, m.apiErrors} {
+	for _, c := range []prometheus.Collector{m.proxyErrors, m.commandDuration, m.replyErrors, m.messagesSent, m.messagesRecv, m.disconnects, m.connAccepted, m.apiDuration, m.apiErrors} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -93,6 +98,9 @@ func (m *Metrics) IncDisconnect(code uint32) {
 
 // IncConnectionsAccepted implements node.Metrics.
 func (m *Metrics) IncConnectionsAccepted() { m.connAccepted.Inc() }
+
+// IncProxyError implements node.Metrics.
+func (m *Metrics) IncProxyError(event string) { m.proxyErrors.WithLabelValues(event).Inc() }
 
 // ObserveAPI records a server API call (protocol "http" or "grpc").
 func (m *Metrics) ObserveAPI(proto, method string, code uint32, d time.Duration) {
