@@ -46,6 +46,9 @@ type ClientConfig struct {
 	// ChannelLimit (128) per connection; QueueMaxSize (1 MiB) per connection.
 	ChannelLimit int
 	QueueMaxSize int
+	// ChannelPositionCheckDelay (40s): how often positioned subscriptions
+	// compare their position with the stream top.
+	ChannelPositionCheckDelay time.Duration
 	// PresenceUpdateInterval (27s).
 	PresenceUpdateInterval time.Duration
 	// UserIDHTTPHeader, when set, names a request header (set by a trusted
@@ -118,6 +121,7 @@ func (c *Config) setDefaults() {
 	def(&cl.ExpiredSubCloseDelay, 25*time.Second)
 	def(&cl.StaleCloseDelay, 10*time.Second)
 	def(&cl.PresenceUpdateInterval, 27*time.Second)
+	def(&cl.ChannelPositionCheckDelay, 40*time.Second)
 	def(&c.Channels.HistoryMetaTTL, 720*time.Hour)
 	if cl.ChannelLimit == 0 {
 		cl.ChannelLimit = 128

@@ -40,6 +40,7 @@ type Session struct {
 	awaitingPong  bool
 	expireTimer   *time.Timer
 	presenceTimer *time.Timer
+	positionTimer *time.Timer
 }
 
 // ID returns the client ID.
@@ -209,6 +210,9 @@ func (s *Session) closeWith(d gyre.Disconnect, sendClose bool) {
 	}
 	if s.presenceTimer != nil {
 		s.presenceTimer.Stop()
+	}
+	if s.positionTimer != nil {
+		s.positionTimer.Stop()
 	}
 	subs := s.subs
 	s.subs = nil

@@ -213,7 +213,11 @@ func (s *Session) subscribe(ctx context.Context, ch string, opts gyre.ChannelOpt
 	}
 
 	res := &protocol.SubscribeResult{Data: grant.Data}
+	sub.metaTTL = opts.HistoryMetaTTL.D()
 	if flags&flagPositioned != 0 {
+		s.mu.Lock()
+		s.schedulePositionLocked()
+		s.mu.Unlock()
 		res.Positioned = true
 		res.Recoverable = flags&flagRecoverable != 0
 		if err := s.position(ctx, sub, opts, p, res); err != nil {

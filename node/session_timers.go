@@ -195,3 +195,56 @@ func (s *Session) refreshThroughProxy() {
 	s.scheduleExpiryLocked()
 	s.mu.Unlock()
 }
+
+// schedulePositionLocked arms the periodic position check when the session
+// has a positioned subscription.
+func (s *Session) schedulePositionLocked() {
+	if s.positionTimer == nil {
+		s.positionTimer = time.AfterFunc(jitter(s.node.cfg.Client.ChannelPositionCheckDelay), s.onPositionTimer)
+	}
+}
+
+// onPositionTimer compares every positioned subscription's tracked position
+// with its stream top: a different epoch, or a top that stays ahead of the
+// tracked offset across two checks, means publications were lost.
+func (s *Session) onPositionTimer() {
+	s.mu.Lock()
+	if s.status != statusConnected {
+		s.mu.Unlock()
+		return
+	}
+	var subs []*subscriber
+	for _, sub := range s.subs {
+		if sub.flags&flagPositioned != 0 {
+			subs = append(subs, sub)
+		}
+	}
+	s.positionTimer.Reset(s.node.cfg.Client.ChannelPositionCheckDelay)
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, sub := range subs {
+		_, top, err := s.node.broker.History(ctx, sub.channel, gyre.HistoryOptions{MetaTTL: sub.metaTTL})
+		if err != nil {
+			s.node.log.Warn("position check failed", "channel", sub.channel, "error", err)
+			continue
+		}
+		sub.mu.Lock()
+		lost := false
+		switch {
+		case sub.buffering:
+		case top.Epoch != sub.epoch:
+			lost = true
+		case sub.suspect > 0 && sub.offset < sub.suspect:
+			lost = true
+		case top.Offset > sub.offset:
+			sub.suspect = top.Offset
+		default:
+			sub.suspect = 0
+		}
+		sub.mu.Unlock()
+		if lost {
+			s.insufficientState(sub.channel)
+		}
+	}
+}

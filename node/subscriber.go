@@ -40,6 +40,11 @@ type subscriber struct {
 	timer     *time.Timer
 	// refreshProxy extends the subscription at expiry (sub_refresh proxy).
 	refreshProxy gyre.SubRefreshProxy
+	// suspect is a stream top seen ahead of the tracked offset by the last
+	// position check; still ahead at the next check means a lost publication.
+	suspect uint64
+	// metaTTL is the namespace's history meta TTL (for position checks).
+	metaTTL time.Duration
 }
 
 type event struct {

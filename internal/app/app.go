@@ -155,6 +155,7 @@ func nodeConfig(cfg *config.Config, log *slog.Logger, version string, v gyre.Tok
 			ChannelLimit:                      chLimit,
 			QueueMaxSize:                      c.QueueMaxSize,
 			PresenceUpdateInterval:            c.PresenceUpdateInterval.D(),
+			ChannelPositionCheckDelay:         c.ChannelPositionCheckDelay.D(),
 			UserConnectionLimit:               c.UserConnectionLimit,
 			UserIDHTTPHeader:                  c.UserIDHTTPHeader,
 			ConnectIncludeServerTime:          c.ConnectIncludeServerTime,
