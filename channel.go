@@ -46,6 +46,18 @@ type ChannelOptions struct {
 	// PublicationDataFormat is "" (non-empty data), "json", "json_object"
 	// or "binary"; empty means channel.publication_data_format.
 	PublicationDataFormat string `json:"publication_data_format"`
+
+	// SubscribeProxyEnabled sends subscribe requests to the application
+	// through the proxy named SubscribeProxyName ("" or "default" means
+	// channel.proxy.subscribe; other names refer to the top-level proxies list).
+	SubscribeProxyEnabled bool   `json:"subscribe_proxy_enabled"`
+	SubscribeProxyName    string `json:"subscribe_proxy_name"`
+	// PublishProxyEnabled sends client publications through a proxy.
+	PublishProxyEnabled bool   `json:"publish_proxy_enabled"`
+	PublishProxyName    string `json:"publish_proxy_name"`
+	// SubRefreshProxyEnabled extends expiring subscriptions through a proxy.
+	SubRefreshProxyEnabled bool   `json:"sub_refresh_proxy_enabled"`
+	SubRefreshProxyName    string `json:"sub_refresh_proxy_name"`
 }
 
 // HistoryEnabled reports whether the options keep a publication stream.
