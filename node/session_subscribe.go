@@ -30,6 +30,10 @@ func (s *Session) handleSubscribe(id uint32, req *protocol.SubscribeRequest) err
 	if len(ch) > n.rules.cfg.MaxLength {
 		return gyre.ErrBadRequest
 	}
+	if req.Tf != nil {
+		// Tags filters need allow_tags_filter, which Gyre does not offer yet.
+		return gyre.ErrBadRequest
+	}
 	s.mu.Lock()
 	_, exists := s.subs[ch]
 	count, user := len(s.subs), s.user

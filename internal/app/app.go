@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -133,7 +134,11 @@ func nodeConfig(cfg *config.Config, log *slog.Logger, version string, v gyre.Tok
 	}
 	name := cfg.Node.Name
 	if name == "" {
-		name = "gyre_" + strconv.Itoa(cfg.HTTPServer.Port)
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "gyre"
+		}
+		name = host + "_" + strconv.Itoa(cfg.HTTPServer.Port)
 	}
 	return node.Config{
 		Name:          name,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/gyrehq/gyre/config"
 	"github.com/gyrehq/gyre/transport/websocket"
 )
 
@@ -34,6 +35,7 @@ func (a *App) buildMux() error {
 			MessageSizeLimit:             int64(cfg.WebSocket.MessageSizeLimit),
 			DecompressedMessageSizeLimit: int64(cfg.WebSocket.DecompressedMessageSizeLimit),
 			WriteTimeout:                 cfg.WebSocket.WriteTimeout.D(),
+			KeepHeaders:                  keptHeaders(cfg),
 			Logger:                       a.log,
 		})
 		if err != nil {
@@ -107,4 +109,17 @@ func (a *App) connLimit(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// keptHeaders lists the request headers sessions need later: the user ID
+// header and every header a proxy forwards.
+func keptHeaders(cfg *config.Config) []string {
+	var out []string
+	if cfg.Client.UserIDHTTPHeader != "" {
+		out = append(out, cfg.Client.UserIDHTTPHeader)
+	}
+	for _, p := range allProxies(cfg) {
+		out = append(out, p.HTTPHeaders...)
+	}
+	return out
 }

@@ -33,6 +33,10 @@ type Config struct {
 	DecompressedMessageSizeLimit int64
 	// WriteTimeout (1s) bounds every write.
 	WriteTimeout time.Duration
+	// KeepHeaders names the request headers a session keeps for later use
+	// (proxies' http_headers, client.user_id_http_header); others are
+	// dropped after the upgrade to save memory.
+	KeepHeaders []string
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
@@ -127,18 +131,41 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "error", err)
 		return
 	}
-	h.conns.Add(1)
-	defer h.conns.Done()
 	if conn.Subprotocol() == subprotocolProtobuf {
 		proto = protocol.TypeProtobuf
 	}
 	t := &transport{conn: conn, proto: proto, writeTimeout: h.cfg.WriteTimeout}
-	defer conn.Close()
-	sess, err := h.node.NewSession(t, node.ConnInfo{RemoteAddr: r.RemoteAddr, Header: r.Header})
+	sess, err := h.node.NewSession(t, node.ConnInfo{RemoteAddr: r.RemoteAddr, Header: h.keptHeaders(r.Header)})
 	if err != nil {
 		_ = t.Close(gyre.DisconnectShutdown)
+		_ = conn.Close()
 		return
 	}
+	// The read loop runs on a goroutine of its own so that this one can
+	// return: net/http keeps its connection buffers (about 10 KiB) alive for
+	// as long as the handler runs, even after the hijack.
+	h.conns.Add(1)
+	go h.readLoop(conn, sess)
+}
+
+// keptHeaders copies the configured headers of a request (nil if none).
+func (h *Handler) keptHeaders(in http.Header) http.Header {
+	var out http.Header
+	for _, name := range h.cfg.KeepHeaders {
+		if v := in.Values(name); len(v) > 0 {
+			if out == nil {
+				out = make(http.Header, len(h.cfg.KeepHeaders))
+			}
+			out[http.CanonicalHeaderKey(name)] = append([]string(nil), v...)
+		}
+	}
+	return out
+}
+
+// readLoop feeds received messages to the session until the connection ends.
+func (h *Handler) readLoop(conn *ws.Conn, sess *node.Session) {
+	defer h.conns.Done()
+	defer conn.Close()
 	for {
 		_, payload, release, err := conn.ReadMessage()
 		if err != nil {
