@@ -44,5 +44,23 @@ fuzz-short:
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./node/ ./broker/memory/ ./internal/ws/
 
+## proto: regenerate bridge/apipb and bridge/proxypb from proto/ (needs protoc 3.21.x)
+.PHONY: proto proto-check
+proto:
+	@scripts/proto.sh generate
+
+## proto-check: fail when the committed generated protobuf code is stale
+proto-check:
+	@scripts/proto.sh check
+
 clean:
 	rm -rf bin
+
+## bench / bench-quick: Gyre vs the centrifuge-based reference side by side (bench/, docs/benchmarks.md).
+## Servers pinned to CPU 0, the generator to CPU 1. bench: every scenario (<15 min); bench-quick: idle,
+## handshake, fanout 1k (+ramp), channels with small N (<4 min). BENCH_ARGS passes flags (-only, -rounds).
+.PHONY: bench bench-quick
+bench bench-quick:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bench/bin/gyre ./cmd/gyre
+	cd bench && $(GO) build -o bin/gyrebench ./cmd/gyrebench && $(GO) build -o bin/reference ./reference
+	$$(command -v taskset >/dev/null && echo taskset -c 1) bench/bin/gyrebench $(if $(filter bench-quick,$@),-quick) $(BENCH_ARGS)
