@@ -28,8 +28,17 @@ func Default() *Config {
 			ChannelPositionCheckDelay:   seconds(40),
 			HistoryMaxPublicationLimit:  300,
 			RecoveryMaxPublicationLimit: 300,
+			Proxy: ClientProxies{
+				Connect: ToggledProxy{Proxy: defaultProxy()},
+				Refresh: ToggledProxy{Proxy: defaultProxy()},
+			},
 		},
 		Channel: Channel{
+			Proxy: ChannelProxies{
+				Subscribe:  defaultProxy(),
+				Publish:    defaultProxy(),
+				SubRefresh: defaultProxy(),
+			},
 			Namespaces:        []Namespace{},
 			HistoryMetaTTL:    seconds(720 * 3600),
 			MaxLength:         255,
@@ -39,6 +48,8 @@ func Default() *Config {
 			UserSeparator:     ",",
 		},
 		RPC: RPC{
+			Proxy:             defaultProxy(),
+			Namespaces:        []RPCNamespace{},
 			Ping:              RPCPing{Method: "ping"},
 			NamespaceBoundary: ":",
 		},
@@ -55,6 +66,7 @@ func Default() *Config {
 		Prometheus: Prometheus{HandlerPrefix: "/metrics"},
 		Health:     Health{HandlerPrefix: "/health"},
 		Shutdown:   Shutdown{Timeout: seconds(30)},
+		Proxies:    []NamedProxy{},
 	}
 }
 

@@ -50,7 +50,7 @@ func Describe() []KeyDoc {
 			case kindList:
 				doc.Default = formatDefault(v)
 				out = append(out, doc)
-				walk(c, reflect.New(c.typ).Elem(), p+"[]", true)
+				walk(c, newItem(c.typ), p+"[]", true)
 				continue
 			}
 			doc.Default = formatDefault(v)
@@ -72,6 +72,10 @@ func formatDefault(v reflect.Value) string {
 	case reflect.Slice:
 		if v.Len() == 0 {
 			return "[]"
+		}
+	case reflect.Map:
+		if v.Len() == 0 {
+			return "{}"
 		}
 	}
 	return fmt.Sprint(v.Interface())
@@ -142,11 +146,30 @@ var sectionDocs = map[string]string{
 	"channel.without_namespace": "Options of channels whose name has no namespace (no `:`). Every boolean defaults to false, so by default clients can subscribe only with a subscription token.",
 	"channel":                   "Channel naming rules and defaults shared by all namespaces.",
 	"channel.namespaces[]":      "Each item of `channel.namespaces` is a `name` plus the same options as `channel.without_namespace`, and applies to channels named `<name>:<rest>`. Namespaces are set from the environment only as a whole, with JSON in `GYRE_CHANNEL_NAMESPACES`.",
+	"client.proxy.connect":      "The connect proxy. When `enabled`, a client that connects without a token is authenticated by your application: Gyre sends the connect request to `endpoint` (HTTP or gRPC) and applies the returned user, expiration, info, data, channels and meta. The keys of this proxy object are the same in every proxy object below.",
+	"client.proxy.refresh":      "The refresh proxy. When `enabled`, connections that expire are extended on the server side by asking your application, instead of by the client with a new token.",
+	"channel.proxy.subscribe":   "The subscribe proxy used by namespaces with `subscribe_proxy_enabled` and `subscribe_proxy_name` empty or `default`.",
+	"channel.proxy.publish":     "The publish proxy used by namespaces with `publish_proxy_enabled` and `publish_proxy_name` empty or `default`.",
+	"channel.proxy.sub_refresh": "The sub-refresh proxy used by namespaces with `sub_refresh_proxy_enabled` and `sub_refresh_proxy_name` empty or `default`.",
+	"rpc.proxy":                 "The RPC proxy used by `rpc.without_namespace` and RPC namespaces with `proxy_enabled` and `proxy_name` empty or `default`.",
+	"rpc.namespaces[]":          "Each item of `rpc.namespaces` applies to RPC methods named `<name>:<rest>`.",
+	"proxies[]":                 "Each item of `proxies` is a `name` plus the keys of a proxy object; namespaces refer to it by name. `timeout` defaults to 1s as in the other proxy objects.",
 	"http_api":                  "The server HTTP API used by your backend to publish, disconnect and query. Keep `key` secret.",
 }
 
-// groupOf is the table a key is listed in: its parent object's path.
+// proxyTables are the proxy objects; every key inside one (http.*, grpc.*,
+// status transforms) is listed in that object's table.
+var proxyTables = []string{"client.proxy.connect", "client.proxy.refresh", "channel.proxy.subscribe",
+	"channel.proxy.publish", "channel.proxy.sub_refresh", "rpc.proxy", "proxies[]"}
+
+// groupOf is the table a key is listed in: its parent object's path, or
+// the proxy object it belongs to.
 func groupOf(path string) string {
+	for _, t := range proxyTables {
+		if strings.HasPrefix(path, t+".") {
+			return t
+		}
+	}
 	if i := strings.LastIndexByte(path, '.'); i >= 0 {
 		return path[:i]
 	}

@@ -150,6 +150,12 @@ func parseEnv(n *node, val string) (any, error) {
 			return nil, fmt.Errorf("expected integer, got %q", val)
 		}
 		return i, nil
+	case n.typ.Kind() == reflect.Map:
+		v, err := decodeJSON(val)
+		if err != nil {
+			return nil, fmt.Errorf("expected %s as a JSON object: %v", typeName(n), err)
+		}
+		return normalize(v), nil
 	case n.typ.Kind() == reflect.Slice && n.typ.Elem().Kind() == reflect.String:
 		if strings.HasPrefix(s, "[") {
 			var list []string

@@ -80,6 +80,7 @@ func load(data []byte, format string, environ []string) (*Config, []Warning, err
 	d := &decoder{origin: map[string]string{}}
 	d.applyEnv(raw, environ)
 	clean := d.object(schema(), raw, "", "", "")
+	itemDefaults(schema(), clean)
 	if len(d.errs) > 0 {
 		return nil, d.warnings, d.errs
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"sync"
@@ -95,6 +96,8 @@ func typeName(n *node) string {
 		return "duration"
 	}
 	switch n.typ.Kind() {
+	case reflect.Map:
+		return "object of strings"
 	case reflect.String:
 		return "string"
 	case reflect.Bool:
@@ -137,6 +140,12 @@ var channelOptionDocs = map[string]string{
 	"allow_user_limited_channels":   "Let channels like chat#42,43 be subscribed only by the listed users.",
 	"channel_regex":                 "Regular expression the channel name after the namespace must match.",
 	"publication_data_format":       "Check of publication data: empty (channel.publication_data_format), json, json_object or binary.",
+	"subscribe_proxy_enabled":       "Ask the application through the subscribe proxy whether a client may subscribe (not for subscriptions with a token).",
+	"subscribe_proxy_name":          "Subscribe proxy: empty or default means channel.proxy.subscribe; any other name refers to the proxies list.",
+	"publish_proxy_enabled":         "Send client publications through the publish proxy, which may reject or rewrite them.",
+	"publish_proxy_name":            "Publish proxy: empty or default means channel.proxy.publish; any other name refers to the proxies list.",
+	"sub_refresh_proxy_enabled":     "Extend expiring subscriptions through the sub_refresh proxy instead of client-side tokens.",
+	"sub_refresh_proxy_name":        "Sub-refresh proxy: empty or default means channel.proxy.sub_refresh; any other name refers to the proxies list.",
 }
 
 // centrifugoOnly names Centrifugo v6 keys that Gyre does not implement yet,
@@ -149,25 +158,28 @@ var centrifugoOnly = func() map[string]bool {
 			m[prefix+k] = true
 		}
 	}
-	add("", "broker", "presence_manager", "map_broker", "controller", "shared_poll", "proxies",
+	add("", "broker", "presence_manager", "map_broker", "controller", "shared_poll",
 		"grpc_api", "consumers", "sse", "http_stream", "webtransport", "uni_sse", "uni_http_stream",
 		"uni_websocket", "uni_grpc", "emulation", "admin", "swagger", "debug", "init",
 		"opentelemetry", "graphite", "usage_stats", "enable_unreleased_features")
 	add("http_server.", "tls", "tls_autocert", "tls_external", "internal_tls", "http3", "h2c_external")
 	add("engine.", "redis")
-	add("client.", "proxy", "concurrency", "channel_position_max_time_lag",
+	add("client.", "concurrency", "channel_position_max_time_lag",
 		"connect_code_to_unidirectional_disconnect")
 	add("client.token.", "insecure_skip_jwks_endpoint_safety_check")
 	add("client.subscription_token.", "insecure_skip_jwks_endpoint_safety_check")
-	add("channel.", "proxy")
-	add("rpc.", "proxy", "without_namespace", "namespaces")
+	add("channel.proxy.", "subscribe_stream", "map_publish", "map_remove", "shared_poll_refresh")
+	for _, p := range []string{"client.proxy.connect.", "client.proxy.refresh.", "channel.proxy.subscribe.",
+		"channel.proxy.publish.", "channel.proxy.sub_refresh.", "rpc.proxy.", "proxies[]."} {
+		add(p, "emulated_headers")
+		add(p+"http.", "tls")
+		add(p+"grpc.", "tls")
+	}
 	add("websocket.", "read_buffer_size", "use_write_buffer_pool", "write_buffer_size")
 	add("prometheus.", "instrument_http_handlers", "recovered_publications_histogram", "native_histograms")
 	add("node.", "info_metrics_aggregate_interval")
 	for _, p := range []string{"channel.without_namespace.", "channel.namespaces[]."} {
 		add(p, "auto_cache_recover", "allowed_delta_types", "delta_publish", "allow_tags_filter",
-			"subscribe_proxy_enabled", "subscribe_proxy_name", "publish_proxy_enabled",
-			"publish_proxy_name", "sub_refresh_proxy_enabled", "sub_refresh_proxy_name",
 			"subscribe_stream_proxy_enabled", "subscribe_stream_proxy_name",
 			"subscribe_stream_proxy_bidirectional", "subscription_type", "map",
 			"map_clients_presence_channel_prefix", "map_users_presence_channel_prefix", "shared_poll")
@@ -210,4 +222,58 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// listItemDefaults holds, by element type, the defaults of list items whose
+// zero value is not their default: a key absent from an item (or null)
+// takes the value from here. Only top-level keys of an item are filled.
+var listItemDefaults = map[reflect.Type]func() any{
+	reflect.TypeFor[NamedProxy](): func() any { return &NamedProxy{Proxy: defaultProxy()} },
+}
+
+// newItem returns the default value of one list item of type t.
+func newItem(t reflect.Type) reflect.Value {
+	if f, ok := listItemDefaults[t]; ok {
+		return reflect.ValueOf(f()).Elem()
+	}
+	return reflect.New(t).Elem()
+}
+
+// itemDefaults fills the absent keys of list items in the decoded generic
+// map m (shaped by the object node n) from listItemDefaults.
+func itemDefaults(n *node, m map[string]any) {
+	for _, c := range n.children {
+		switch v := m[c.key].(type) {
+		case map[string]any:
+			if c.kind == kindObject {
+				itemDefaults(c, v)
+			}
+		case []any:
+			if c.kind != kindList {
+				continue
+			}
+			var def map[string]any
+			if f, ok := listItemDefaults[c.typ]; ok {
+				b, err := json.Marshal(f())
+				if err == nil {
+					err = json.Unmarshal(b, &def)
+				}
+				if err != nil {
+					panic("config: list item defaults: " + err.Error())
+				}
+			}
+			for _, item := range v {
+				im, ok := item.(map[string]any)
+				if !ok {
+					continue
+				}
+				for k, dv := range def {
+					if _, ok := im[k]; !ok && dv != nil {
+						im[k] = dv
+					}
+				}
+				itemDefaults(c, im)
+			}
+		}
+	}
 }

@@ -22,6 +22,8 @@ type Config struct {
 	Channel Channel `json:"channel"`
 	// RPC holds client RPC settings.
 	RPC RPC `json:"rpc"`
+	// Proxies are named proxies that namespaces refer to by name.
+	Proxies []NamedProxy `json:"proxies" doc:"Named proxies, referenced from namespaces by subscribe_proxy_name, publish_proxy_name, sub_refresh_proxy_name and RPC proxy_name."`
 	// HTTPAPI configures the server HTTP API.
 	HTTPAPI HTTPAPI `json:"http_api"`
 	// WebSocket configures the bidirectional WebSocket transport.
@@ -132,6 +134,8 @@ type Client struct {
 	UserIDHTTPHeader                  string            `json:"user_id_http_header" doc:"HTTP header carrying an already-authenticated user ID (set by a trusted proxy)."`
 	Insecure                          bool              `json:"insecure" doc:"No authentication and every permission for every client; for testing only."`
 	SubscribeToUserPersonalChannel    PersonalChannel   `json:"subscribe_to_user_personal_channel"`
+	// Proxy holds the connect and refresh proxies.
+	Proxy ClientProxies `json:"proxy"`
 }
 
 // Namespace is a named set of channel options: channels "name:..." use it.
@@ -143,6 +147,8 @@ type Namespace struct {
 
 // Channel holds channel naming rules and per-namespace options.
 type Channel struct {
+	// Proxy holds the proxies namespaces use under the name "default".
+	Proxy                 ChannelProxies      `json:"proxy"`
 	WithoutNamespace      gyre.ChannelOptions `json:"without_namespace"`
 	Namespaces            []Namespace         `json:"namespaces" doc:"Named sets of channel options; a channel ns:rest uses the namespace ns."`
 	HistoryMetaTTL        gyre.Duration       `json:"history_meta_ttl" doc:"How long a channel's stream position (offset and epoch) is kept after its last publication; whole seconds."`
@@ -162,8 +168,12 @@ type RPCPing struct {
 
 // RPC holds client RPC settings.
 type RPC struct {
-	Ping              RPCPing `json:"ping"`
-	NamespaceBoundary string  `json:"namespace_boundary" doc:"Separator between the namespace and the rest of an RPC method name."`
+	// Proxy is the proxy RPC namespaces use under the name "default".
+	Proxy             Proxy          `json:"proxy"`
+	WithoutNamespace  RPCOptions     `json:"without_namespace"`
+	Namespaces        []RPCNamespace `json:"namespaces" doc:"Named sets of RPC options; a method ns:rest uses the RPC namespace ns."`
+	Ping              RPCPing        `json:"ping"`
+	NamespaceBoundary string         `json:"namespace_boundary" doc:"Separator between the namespace and the rest of an RPC method name."`
 }
 
 // HTTPAPI configures the server HTTP API.

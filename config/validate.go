@@ -99,6 +99,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateClient(v)
 	c.validateChannel(v)
+	c.validateProxies(v)
 	v.nonEmpty("rpc.namespace_boundary", c.RPC.NamespaceBoundary)
 	if c.RPC.Ping.Enabled {
 		v.nonEmpty("rpc.ping.method", c.RPC.Ping.Method)
