@@ -63,6 +63,7 @@ func Default() *Config {
 			WriteTimeout:     seconds(1),
 			MessageSizeLimit: 65536,
 		},
+		GRPCAPI:    GRPCAPI{Port: 10000},
 		Prometheus: Prometheus{HandlerPrefix: "/metrics"},
 		Health:     Health{HandlerPrefix: "/health"},
 		Shutdown:   Shutdown{Timeout: seconds(30)},

@@ -317,7 +317,7 @@ func TestUnknownKeysWarn(t *testing.T) {
   "a.b\n": 2,
   "htpp_server": {"port": 1},
   "http_server": {"Port": 1, "port": 8001},
-  "grpc_api": {"enabled": true},
+  "grpc_api": {"enabled": true, "reflection": true},
   "client": {"token": {"hmac_secret": "x", "insecure_skip_jwks_endpoint_safety_check": true}},
   "channel": {
     "without_namespace": {"presense": true},
@@ -337,7 +337,7 @@ func TestUnknownKeysWarn(t *testing.T) {
 		{Key: "channel.without_namespace.presense", Message: `unknown key (ignored); did you mean "presence"?`},
 		{Key: "client.token.hmac_secret", Message: "unknown key (ignored)"},
 		{Key: "client.token.insecure_skip_jwks_endpoint_safety_check", Message: "Centrifugo key not supported by Gyre yet (ignored)"},
-		{Key: "grpc_api", Message: "Centrifugo key not supported by Gyre yet (ignored)"},
+		{Key: "grpc_api.reflection", Message: "Centrifugo key not supported by Gyre yet (ignored)"},
 		{Key: "htpp_server", Message: `unknown key (ignored); did you mean "http_server"?`},
 		{Key: "http_server.Port", Message: `unknown key (ignored); did you mean "port"?`},
 	}

@@ -28,6 +28,8 @@ type Config struct {
 	HTTPAPI HTTPAPI `json:"http_api"`
 	// WebSocket configures the bidirectional WebSocket transport.
 	WebSocket WebSocket `json:"websocket"`
+	// GRPCAPI configures the gRPC server API.
+	GRPCAPI GRPCAPI `json:"grpc_api"`
 	// Prometheus configures the metrics endpoint.
 	Prometheus Prometheus `json:"prometheus"`
 	// Health configures the health-check endpoint.
@@ -206,6 +208,17 @@ func (w WebSocket) EffectiveDecompressedMessageSizeLimit() int {
 		return 10 * w.MessageSizeLimit
 	}
 	return w.DecompressedMessageSizeLimit
+}
+
+// GRPCAPI configures the gRPC server API (service
+// centrifugal.centrifugo.api.CentrifugoApi).
+type GRPCAPI struct {
+	Enabled               bool   `json:"enabled" doc:"Serve the gRPC server API on its own port."`
+	Address               string `json:"address" doc:"Interface the gRPC API listens on; empty means all interfaces."`
+	Port                  int    `json:"port" doc:"Port of the gRPC API; 0 lets the system pick a free port."`
+	Key                   string `json:"key" doc:"API key callers send as gRPC metadata authorization: apikey <key>; empty means no check."`
+	ErrorMode             string `json:"error_mode" doc:"Empty returns errors inside responses; transport returns them as gRPC status codes."`
+	MaxReceiveMessageSize int    `json:"max_receive_message_size" doc:"Maximum size in bytes of one request message; 0 means gRPC's default of 4 MiB."`
 }
 
 // Prometheus configures the metrics endpoint.

@@ -115,6 +115,11 @@ func (c *Config) Validate() error {
 	v.nonNegativeDuration("websocket.write_timeout", c.WebSocket.WriteTimeout)
 	v.positive("websocket.message_size_limit", c.WebSocket.MessageSizeLimit)
 	v.nonNegative("websocket.decompressed_message_size_limit", c.WebSocket.DecompressedMessageSizeLimit)
+	if c.GRPCAPI.Enabled {
+		v.port("grpc_api.port", c.GRPCAPI.Port)
+	}
+	v.oneOf("grpc_api.error_mode", c.GRPCAPI.ErrorMode, "", "transport")
+	v.nonNegative("grpc_api.max_receive_message_size", c.GRPCAPI.MaxReceiveMessageSize)
 	v.handlerPrefix("prometheus.handler_prefix", c.Prometheus.HandlerPrefix)
 	v.handlerPrefix("health.handler_prefix", c.Health.HandlerPrefix)
 	v.nonNegativeDuration("shutdown.timeout", c.Shutdown.Timeout)

@@ -79,3 +79,14 @@ func (n *Node) proxyErr(event string, err error) error {
 func proxyCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), proxyCallTimeout)
 }
+
+// AllProxies is implemented by proxy clients that serve every event type
+// (Gyre's HTTP and gRPC proxies do).
+type AllProxies interface {
+	gyre.ConnectProxy
+	gyre.RefreshProxy
+	gyre.SubscribeProxy
+	gyre.PublishProxy
+	gyre.SubRefreshProxy
+	gyre.RPCProxy
+}

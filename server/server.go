@@ -50,5 +50,8 @@ func (s *Server) Addr() net.Addr { return s.app.Addr() }
 // InternalAddr returns the address serving the API, metrics and health.
 func (s *Server) InternalAddr() net.Addr { return s.app.InternalAddr() }
 
+// GRPCAddr returns the gRPC API's address (nil when grpc_api is off).
+func (s *Server) GRPCAddr() net.Addr { return s.app.GRPCAddr() }
+
 // Node returns the engine, for publishing in-process.
 func (s *Server) Node() *node.Node { return s.app.Node() }

@@ -14,8 +14,7 @@ import (
 
 // mountAPI serves the HTTP server API on mux.
 func (a *App) mountAPI(mux *http.ServeMux) error {
-	svc := api.New(nodeBackend{n: a.node}, a.log)
-	a.apiService = svc
+	svc := a.service()
 	prefix := "/" + strings.Trim(a.cfg.HTTPAPI.HandlerPrefix, "/")
 	h := httpapi.NewHandler(svc, httpapi.Config{
 		Key:                a.cfg.HTTPAPI.Key,

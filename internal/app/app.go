@@ -49,10 +49,12 @@ type App struct {
 	internal   http.Handler // nil when served on the external listener
 	apiService *api.Service
 	waiters    []interface{ Wait(context.Context) error }
+	proxies    []anyProxy
 
 	mu        sync.Mutex
 	extAddr   net.Addr
 	intAddr   net.Addr
+	grpcAddr  net.Addr
 	listening chan struct{}
 }
 
@@ -79,14 +81,21 @@ func Build(cfg *config.Config, opts Options) (*App, error) {
 	}
 	broker := memory.NewBroker(memory.BrokerConfig{DefaultHistoryMetaTTL: cfg.Channel.HistoryMetaTTL.D()})
 	presence := memory.NewPresenceManager()
-	n, err := node.New(nodeConfig(cfg, log, opts.Version, verifier, broker, presence, m))
+	ncfg := nodeConfig(cfg, log, opts.Version, verifier, broker, presence, m)
+	proxies, closers, err := buildProxies(cfg)
 	if err != nil {
+		return nil, err
+	}
+	ncfg.Proxies = proxies
+	n, err := node.New(ncfg)
+	if err != nil {
+		closeAll(closers)
 		return nil, err
 	}
 	if err := metrics.RegisterNodeGauges(reg, n); err != nil {
 		return nil, fmt.Errorf("failed to register metrics: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, node: n, registry: reg, metrics: m, listening: make(chan struct{})}
+	a := &App{cfg: cfg, log: log, node: n, registry: reg, metrics: m, listening: make(chan struct{}), proxies: closers}
 	if err := a.buildMux(); err != nil {
 		return nil, err
 	}
@@ -183,7 +192,7 @@ func nodeConfig(cfg *config.Config, log *slog.Logger, version string, v gyre.Tok
 			UserBoundary:          cfg.Channel.UserBoundary,
 			UserSeparator:         cfg.Channel.UserSeparator,
 		},
-		RPC: node.RPCConfig{PingEnabled: cfg.RPC.Ping.Enabled, PingMethod: cfg.RPC.Ping.Method},
+		RPC: rpcConfig(cfg),
 	}
 }
 
@@ -236,10 +245,17 @@ func (a *App) Run(ctx context.Context) error {
 		a.intAddr = intLn.Addr()
 		a.mu.Unlock()
 	}
+	errc := make(chan error, len(servers)+1)
+	stopGRPC, err := a.startGRPC(errc)
+	if err != nil {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+		return err
+	}
 	close(a.listening)
 	a.log.Info("gyre is listening", "address", extLn.Addr().String(), "internal", a.InternalAddr().String())
 
-	errc := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() { errc <- srv.Serve(lns[i]) }()
 	}
@@ -255,6 +271,7 @@ func (a *App) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	a.log.Info("shutting down", "timeout", timeout.String())
+	stopGRPC(sctx)
 	for _, srv := range servers {
 		if err := srv.Shutdown(sctx); err != nil && runErr == nil {
 			runErr = fmt.Errorf("failed to stop HTTP server: %w", err)
@@ -268,6 +285,7 @@ func (a *App) Run(ctx context.Context) error {
 			runErr = fmt.Errorf("connections did not close in time: %w", err)
 		}
 	}
+	closeAll(a.proxies)
 	if errors.Is(runErr, http.ErrServerClosed) {
 		runErr = nil
 	}
@@ -279,5 +297,11 @@ func newHTTPServer(h http.Handler) *http.Server {
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+	}
+}
+
+func closeAll(ps []anyProxy) {
+	for _, p := range ps {
+		_ = p.Close()
 	}
 }
