@@ -20,7 +20,7 @@ const DefaultProxyTimeout = time.Second
 // client.proxy.connect, client.proxy.refresh, channel.proxy.*, rpc.proxy and
 // every item of the top-level proxies list.
 type Proxy struct {
-	Endpoint              string        `json:"endpoint" doc:"Where to send the event: an http:// or https:// URL for an HTTP proxy, or grpc://host:port (or host:port) for a gRPC proxy."`
+	Endpoint              string        `json:"endpoint" doc:"Where to send the event: an http:// or https:// URL for an HTTP proxy, grpc://host:port (or host:port) for a gRPC proxy, or embedded for an application bridge in the same process."`
 	Timeout               gyre.Duration `json:"timeout" doc:"Maximum time of one proxy call, after which the call fails."`
 	HTTPHeaders           []string      `json:"http_headers" doc:"Headers of the client's HTTP request (case-insensitive) forwarded to the proxy; a gRPC proxy receives them as metadata with lower-case keys."`
 	GRPCMetadata          []string      `json:"grpc_metadata" doc:"Metadata keys of gRPC clients forwarded to the proxy."`

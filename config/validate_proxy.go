@@ -162,9 +162,16 @@ func validateTransform(v *validator, key string, t StatusTransform) {
 	}
 }
 
+// EmbeddedEndpoint is the endpoint of proxies served by an application
+// bridge running in the same process as the server (no network hop).
+const EmbeddedEndpoint = "embedded"
+
 // checkEndpoint accepts http:// and https:// URLs with a host (HTTP
-// proxies) and grpc://host:port or host:port (gRPC proxies).
+// proxies), grpc://host:port or host:port (gRPC proxies), and "embedded".
 func checkEndpoint(e string) error {
+	if e == EmbeddedEndpoint {
+		return nil
+	}
 	lower := strings.ToLower(e)
 	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
 		u, err := url.Parse(e)

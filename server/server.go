@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/gyrehq/gyre/bridge/proxypb"
 	"github.com/gyrehq/gyre/config"
 	"github.com/gyrehq/gyre/internal/app"
 	"github.com/gyrehq/gyre/node"
@@ -21,6 +22,10 @@ var Version = "0.1.0-dev"
 type Options struct {
 	// Logger; nil discards logs.
 	Logger *slog.Logger
+	// Bridge is an application bridge running in this process (the bridge
+	// package's ProxyServer). Proxies configured with endpoint "embedded"
+	// call it directly, with no network hop.
+	Bridge proxypb.CentrifugoProxyServer
 }
 
 // Server is a Gyre server built from a configuration.
@@ -33,7 +38,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a, err := app.Build(cfg, app.Options{Logger: opts.Logger, Version: Version})
+	a, err := app.Build(cfg, app.Options{Logger: opts.Logger, Version: Version, Bridge: opts.Bridge})
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/gyrehq/gyre"
 	"github.com/gyrehq/gyre/api"
 	"github.com/gyrehq/gyre/auth/jwt"
+	"github.com/gyrehq/gyre/bridge/proxypb"
 	"github.com/gyrehq/gyre/broker/memory"
 	"github.com/gyrehq/gyre/config"
 	"github.com/gyrehq/gyre/internal/metrics"
@@ -36,6 +37,8 @@ type Options struct {
 	Version string
 	// Registry for Prometheus metrics; nil creates a fresh one.
 	Registry *prometheus.Registry
+	// Bridge serves proxies whose endpoint is "embedded", in process.
+	Bridge proxypb.CentrifugoProxyServer
 }
 
 // App is a built, not yet running, Gyre server.
@@ -82,7 +85,7 @@ func Build(cfg *config.Config, opts Options) (*App, error) {
 	broker := memory.NewBroker(memory.BrokerConfig{DefaultHistoryMetaTTL: cfg.Channel.HistoryMetaTTL.D()})
 	presence := memory.NewPresenceManager()
 	ncfg := nodeConfig(cfg, log, opts.Version, verifier, broker, presence, m)
-	proxies, closers, err := buildProxies(cfg)
+	proxies, closers, err := buildProxies(cfg, opts.Bridge)
 	if err != nil {
 		return nil, err
 	}

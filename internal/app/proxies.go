@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gyrehq/gyre"
+	"github.com/gyrehq/gyre/bridge/proxypb"
 	"github.com/gyrehq/gyre/config"
 	"github.com/gyrehq/gyre/node"
 	"github.com/gyrehq/gyre/proxy/grpcproxy"
@@ -16,8 +17,14 @@ type anyProxy interface {
 	Close() error
 }
 
-// buildProxy creates an HTTP or gRPC proxy for a config object.
-func buildProxy(name string, p config.Proxy) (anyProxy, error) {
+// buildProxy creates an HTTP, gRPC or in-process proxy for a config object.
+func buildProxy(name string, p config.Proxy, embedded proxypb.CentrifugoProxyServer) (anyProxy, error) {
+	if p.Endpoint == config.EmbeddedEndpoint {
+		if embedded == nil {
+			return nil, fmt.Errorf("endpoint %q needs an application bridge in the same process (server.Options.Bridge)", p.Endpoint)
+		}
+		return grpcproxy.NewInProcess(grpcproxy.FromConfig(name, p), embedded), nil
+	}
 	if p.IsHTTP() {
 		return httpproxy.New(httpproxy.FromConfig(name, p))
 	}
@@ -26,7 +33,7 @@ func buildProxy(name string, p config.Proxy) (anyProxy, error) {
 
 // buildProxies creates every configured proxy. The returned closers must be
 // closed at shutdown.
-func buildProxies(cfg *config.Config) (node.Proxies, []anyProxy, error) {
+func buildProxies(cfg *config.Config, embedded proxypb.CentrifugoProxyServer) (node.Proxies, []anyProxy, error) {
 	var (
 		ps     node.Proxies
 		all    []anyProxy
@@ -36,7 +43,7 @@ func buildProxies(cfg *config.Config) (node.Proxies, []anyProxy, error) {
 		if errOut != nil {
 			return nil
 		}
-		px, err := buildProxy(name, p)
+		px, err := buildProxy(name, p, embedded)
 		if err != nil {
 			errOut = fmt.Errorf("%s: %w", path, err)
 			return nil

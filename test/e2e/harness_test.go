@@ -66,11 +66,16 @@ func baseConfig() *config.Config {
 
 func startServer(t *testing.T, mutate func(*config.Config)) *testServer {
 	t.Helper()
+	return startServerWith(t, mutate, server.Options{})
+}
+
+func startServerWith(t *testing.T, mutate func(*config.Config), opts server.Options) *testServer {
+	t.Helper()
 	cfg := baseConfig()
 	if mutate != nil {
 		mutate(cfg)
 	}
-	srv, err := server.New(cfg, server.Options{})
+	srv, err := server.New(cfg, opts)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

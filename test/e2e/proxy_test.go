@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/centrifugal/centrifuge-go"
@@ -18,6 +19,7 @@ import (
 	"github.com/gyrehq/gyre/bridge/apipb"
 	"github.com/gyrehq/gyre/bridge/proxypb"
 	"github.com/gyrehq/gyre/config"
+	"github.com/gyrehq/gyre/server"
 )
 
 // httpBackend answers Gyre's HTTP proxy the way an application would.
@@ -109,18 +111,25 @@ func startGRPCBackend(t *testing.T) string {
 // through a publish proxy that rewrites the data and calls an RPC — with
 // the backend on HTTP and on gRPC; the gRPC server API publishes to it.
 func TestProxiesEndToEnd(t *testing.T) {
-	for _, backend := range []string{"http", "grpc"} {
+	for _, backend := range []string{"http", "grpc", "embedded"} {
 		t.Run(backend, func(t *testing.T) {
 			var endpoint func(event string) string
 			user := backend + "-user"
-			if backend == "http" {
+			var opts server.Options
+			switch backend {
+			case "http":
 				base := httpBackend(t)
 				endpoint = func(event string) string { return base + "/" + event }
-			} else {
+			case "grpc":
 				addr := startGRPCBackend(t)
 				endpoint = func(string) string { return addr }
+			case "embedded":
+				// The same gRPC backend, called in process with no network hop.
+				user = "grpc-user"
+				opts.Bridge = grpcBackend{}
+				endpoint = func(string) string { return config.EmbeddedEndpoint }
 			}
-			ts := startServer(t, func(cfg *config.Config) {
+			ts := startServerWith(t, func(cfg *config.Config) {
 				px := func(event string) config.Proxy {
 					return config.Proxy{Endpoint: endpoint(event), Timeout: gyre.Duration(waitTimeout)}
 				}
@@ -136,7 +145,7 @@ func TestProxiesEndToEnd(t *testing.T) {
 				cfg.GRPCAPI.Address = "127.0.0.1"
 				cfg.GRPCAPI.Port = 0
 				cfg.GRPCAPI.Key = "grpc-api-key"
-			})
+			}, opts)
 			for _, p := range protocols {
 				t.Run(string(p), func(t *testing.T) {
 					// A wrong password is the application's error, passed as is.
@@ -161,7 +170,7 @@ func TestProxiesEndToEnd(t *testing.T) {
 						t.Fatal(err)
 					}
 					ev := waitFor(t, connected, "connected")
-					if string(ev.Data) != `{"hello":"`+backend+`"}` {
+					if want := `{"hello":"` + strings.TrimSuffix(user, "-user") + `"}`; string(ev.Data) != want {
 						t.Fatalf("connect data = %s", ev.Data)
 					}
 					ch := "proxied:room-" + string(p)
