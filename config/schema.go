@@ -162,9 +162,11 @@ var centrifugoOnly = func() map[string]bool {
 		"consumers", "sse", "http_stream", "webtransport", "uni_sse", "uni_http_stream",
 		"uni_websocket", "uni_grpc", "emulation", "admin", "swagger", "debug", "init",
 		"opentelemetry", "graphite", "usage_stats", "enable_unreleased_features")
-	add("http_server.", "tls", "tls_autocert", "tls_external", "internal_tls", "http3", "h2c_external")
+	add("http_server.", "tls_autocert", "tls_external", "internal_tls", "http3", "h2c_external")
 	add("engine.", "redis")
-	add("grpc_api.", "tls", "reflection")
+	add("grpc_api.", "reflection")
+	add("http_server.tls.", "server_ca_pem", "client_ca_pem", "insecure_skip_verify", "server_name")
+	add("grpc_api.tls.", "server_ca_pem", "client_ca_pem", "insecure_skip_verify", "server_name")
 	add("client.", "concurrency", "channel_position_max_time_lag",
 		"connect_code_to_unidirectional_disconnect")
 	add("client.token.", "insecure_skip_jwks_endpoint_safety_check")

@@ -48,6 +48,16 @@ type HTTPServer struct {
 	Port            int    `json:"port" doc:"Port for client connections (WebSocket); 0 lets the system pick a free port."`
 	InternalAddress string `json:"internal_address" doc:"Interface for internal endpoints (API, metrics, health); empty means the same as address."`
 	InternalPort    int    `json:"internal_port" doc:"Port for internal endpoints (API, metrics, health); 0 means the same as port, one listener for everything."`
+	// TLS serves HTTPS and WSS on every HTTP listener.
+	TLS TLS `json:"tls"`
+}
+
+// TLS holds a server certificate. PEM values may be a file path, the PEM
+// text itself, or base64 of the PEM text.
+type TLS struct {
+	Enabled bool   `json:"enabled" doc:"Serve TLS with the certificate below."`
+	CertPEM string `json:"cert_pem" doc:"Server certificate chain: a file path, PEM text, or base64 of PEM text."`
+	KeyPEM  string `json:"key_pem" doc:"Private key of the certificate: a file path, PEM text, or base64 of PEM text."`
 }
 
 // EffectiveInternalAddress returns InternalAddress, or Address when it is
@@ -219,6 +229,8 @@ type GRPCAPI struct {
 	Key                   string `json:"key" doc:"API key callers send as gRPC metadata authorization: apikey <key>; empty means no check."`
 	ErrorMode             string `json:"error_mode" doc:"Empty returns errors inside responses; transport returns them as gRPC status codes."`
 	MaxReceiveMessageSize int    `json:"max_receive_message_size" doc:"Maximum size in bytes of one request message; 0 means gRPC's default of 4 MiB."`
+	// TLS serves the gRPC API over TLS.
+	TLS TLS `json:"tls"`
 }
 
 // Prometheus configures the metrics endpoint.

@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -227,7 +228,11 @@ func (a *App) InternalAddr() net.Addr {
 // with 3001, then the engine stops.
 func (a *App) Run(ctx context.Context) error {
 	hs := a.cfg.HTTPServer
-	extLn, err := net.Listen("tcp", net.JoinHostPort(hs.Address, strconv.Itoa(hs.Port)))
+	tlsCfg, err := hs.TLS.ServerConfig()
+	if err != nil {
+		return fmt.Errorf("http_server.tls: %w", err)
+	}
+	extLn, err := listen(hs.Address, hs.Port, tlsCfg)
 	if err != nil {
 		return fmt.Errorf("failed to listen on http_server.port: %w", err)
 	}
@@ -237,7 +242,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.extAddr = extLn.Addr()
 	a.mu.Unlock()
 	if a.internal != nil {
-		intLn, err := net.Listen("tcp", net.JoinHostPort(hs.EffectiveInternalAddress(), strconv.Itoa(hs.EffectiveInternalPort())))
+		intLn, err := listen(hs.EffectiveInternalAddress(), hs.EffectiveInternalPort(), tlsCfg)
 		if err != nil {
 			_ = extLn.Close()
 			return fmt.Errorf("failed to listen on http_server.internal_port: %w", err)
@@ -307,4 +312,13 @@ func closeAll(ps []anyProxy) {
 	for _, p := range ps {
 		_ = p.Close()
 	}
+}
+
+// listen opens a TCP listener, wrapped in TLS when tlsCfg is set.
+func listen(addr string, port int, tlsCfg *tls.Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+	if err != nil || tlsCfg == nil {
+		return ln, err
+	}
+	return tls.NewListener(ln, tlsCfg), nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/gyrehq/gyre/api"
 	"github.com/gyrehq/gyre/api/grpcapi"
@@ -42,6 +43,14 @@ func (a *App) startGRPC(errc chan<- error) (stop func(ctx context.Context), err 
 		Logger: a.log,
 	})
 	opts := []grpc.ServerOption{grpc.UnaryInterceptor(srv.UnaryInterceptor())}
+	tlsCfg, err := gc.TLS.ServerConfig()
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("grpc_api.tls: %w", err)
+	}
+	if tlsCfg != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
+	}
 	if gc.MaxReceiveMessageSize > 0 {
 		opts = append(opts, grpc.MaxRecvMsgSize(gc.MaxReceiveMessageSize))
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/centrifugal/centrifuge-go"
 	"go.uber.org/goleak"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/gyrehq/gyre"
 	"github.com/gyrehq/gyre/auth/jwt"
@@ -201,4 +202,8 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+func metadataKey(ctx context.Context, v string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "authorization", v)
 }
