@@ -156,3 +156,6 @@ func connectSession(t testing.TB, n *Node, p protocol.Type, channels ...string) 
 	tr.waitReplies(t, len(cmds))
 	return s, tr
 }
+
+// DisconnectForTest closes sessions at the end of a test.
+var DisconnectForTest = gyre.DisconnectShutdown
