@@ -146,6 +146,8 @@ type Client struct {
 	UserIDHTTPHeader                  string            `json:"user_id_http_header" doc:"HTTP header carrying an already-authenticated user ID (set by a trusted proxy)."`
 	Insecure                          bool              `json:"insecure" doc:"No authentication and every permission for every client; for testing only."`
 	SubscribeToUserPersonalChannel    PersonalChannel   `json:"subscribe_to_user_personal_channel"`
+	CommandRateLimit                  int               `json:"command_rate_limit" gyre:"extension" doc:"Maximum commands per second from one connection (a token bucket); over it commands get error 111, and a connection that keeps going is closed with 3013. 0 means no limit."`
+	CommandRateLimitBurst             int               `json:"command_rate_limit_burst" gyre:"extension" doc:"Commands a connection may send at once before command_rate_limit applies; 0 means the same as command_rate_limit."`
 	// Proxy holds the connect and refresh proxies.
 	Proxy ClientProxies `json:"proxy"`
 }

@@ -107,6 +107,8 @@ func (c *Config) Validate() error {
 	v.handlerPrefix("http_api.handler_prefix", c.HTTPAPI.HandlerPrefix)
 	v.oneOf("http_api.error_mode", c.HTTPAPI.ErrorMode, "", "transport")
 	v.positive("http_api.max_request_body_size", c.HTTPAPI.MaxRequestBodySize)
+	v.nonNegative("client.command_rate_limit", c.Client.CommandRateLimit)
+	v.nonNegative("client.command_rate_limit_burst", c.Client.CommandRateLimitBurst)
 	v.handlerPrefix("websocket.handler_prefix", c.WebSocket.HandlerPrefix)
 	v.nonNegative("websocket.compression_min_size", c.WebSocket.CompressionMinSize)
 	if l := c.WebSocket.CompressionLevel; l < -2 || l > 9 {

@@ -51,6 +51,12 @@ type ClientConfig struct {
 	ChannelPositionCheckDelay time.Duration
 	// PresenceUpdateInterval (27s).
 	PresenceUpdateInterval time.Duration
+	// CommandRateLimit is commands per second per connection (0 = off) and
+	// CommandRateLimitBurst the bucket size (0 = CommandRateLimit). Over the
+	// limit commands get error 111; a connection that keeps sending is
+	// closed with 3013.
+	CommandRateLimit      int
+	CommandRateLimitBurst int
 	// UserIDHTTPHeader, when set, names a request header (set by a trusted
 	// proxy) whose value becomes the user ID of connections without a token.
 	UserIDHTTPHeader string

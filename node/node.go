@@ -79,6 +79,9 @@ func (n *Node) Version() string { return n.cfg.Version }
 // itself with 3502 (stale) unless it connects within the stale delay.
 func (n *Node) NewSession(t Transport, ci ConnInfo) (*Session, error) {
 	s := &Session{node: n, transport: t, conn: ci, id: newUUID()}
+	if rl := n.cfg.Client.CommandRateLimit; rl > 0 {
+		s.limiter = newRateLimiter(rl, n.cfg.Client.CommandRateLimitBurst)
+	}
 	n.sessMu.Lock()
 	if n.closing {
 		n.sessMu.Unlock()

@@ -41,6 +41,7 @@ type Session struct {
 	expireTimer   *time.Timer
 	presenceTimer *time.Timer
 	positionTimer *time.Timer
+	limiter       *rateLimiter // nil when client.command_rate_limit is off
 }
 
 // ID returns the client ID.
@@ -113,6 +114,18 @@ func (s *Session) handleCommand(cmd *protocol.Command) bool {
 	if failed || (st == statusConnecting && cmd.Connect == nil) || (st == statusConnected && cmd.Connect != nil) {
 		s.Disconnect(gyre.DisconnectBadRequest)
 		return false
+	}
+	if s.limiter != nil && !s.limiter.allow(time.Now()) {
+		if s.limiter.rejected > s.limiter.patience() {
+			s.Disconnect(gyre.DisconnectTooManyRequests)
+			return false
+		}
+		if cmd.Id > 0 {
+			e := gyre.ErrTooManyRequests
+			s.node.metrics.IncReplyError("rate_limit", e.Code)
+			s.sendReply(&protocol.Reply{Id: cmd.Id, Error: &protocol.Error{Code: e.Code, Message: e.Message, Temporary: e.Temporary}})
+		}
+		return true
 	}
 	start := time.Now()
 	method, err := s.dispatch(cmd)

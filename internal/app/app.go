@@ -176,6 +176,8 @@ func nodeConfig(cfg *config.Config, log *slog.Logger, version string, v gyre.Tok
 			ChannelPositionCheckDelay:         c.ChannelPositionCheckDelay.D(),
 			UserConnectionLimit:               c.UserConnectionLimit,
 			UserIDHTTPHeader:                  c.UserIDHTTPHeader,
+			CommandRateLimit:                  c.CommandRateLimit,
+			CommandRateLimitBurst:             c.CommandRateLimitBurst,
 			ConnectIncludeServerTime:          c.ConnectIncludeServerTime,
 			HistoryMaxPublicationLimit:        c.HistoryMaxPublicationLimit,
 			RecoveryMaxPublicationLimit:       c.RecoveryMaxPublicationLimit,
