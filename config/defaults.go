@@ -12,9 +12,11 @@ func seconds(n int) gyre.Duration { return gyre.Duration(time.Duration(n) * time
 // as Centrifugo v6 for every shared key). Each call returns a new value.
 func Default() *Config {
 	return &Config{
-		HTTPServer: HTTPServer{Port: 8000},
-		Log:        Log{Level: "info"},
-		Engine:     Engine{Type: "memory"},
+		HTTPServer:      HTTPServer{Port: 8000},
+		Log:             Log{Level: "info"},
+		Engine:          Engine{Type: "memory", Redis: defaultRedis()},
+		Broker:          Broker{Redis: defaultRedis(), NATS: NATS{URL: "nats://127.0.0.1:4222", Prefix: "gyre"}},
+		PresenceManager: PresenceManager{Redis: defaultRedis()},
 		Client: Client{
 			AllowedOrigins:              []string{},
 			PingInterval:                seconds(25),
@@ -114,4 +116,14 @@ func (ch Channel) EffectivePublicationDataFormat(opts gyre.ChannelOptions) strin
 		return opts.PublicationDataFormat
 	}
 	return ch.PublicationDataFormat
+}
+
+func defaultRedis() Redis {
+	return Redis{
+		Address:        StringList{"redis://127.0.0.1:6379"},
+		Prefix:         "gyre",
+		ConnectTimeout: seconds(1),
+		IOTimeout:      seconds(4),
+		PresenceTTL:    seconds(60),
+	}
 }

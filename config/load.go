@@ -267,6 +267,9 @@ func (d *decoder) object(n *node, m map[string]any, path, schemaPath, env string
 // leaf checks that v decodes into the type of n, reporting a type error
 // otherwise.
 func (d *decoder) leaf(n *node, v any, path, env string) bool {
+	if _, ok := v.(string); ok && n.typ == stringListType {
+		return true // one string where a list is allowed
+	}
 	if n.typ.Kind() == reflect.Slice && n.typ.Elem().Kind() == reflect.String {
 		list, ok := v.([]any)
 		if !ok {
@@ -341,3 +344,5 @@ func describe(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+var stringListType = reflect.TypeOf(StringList(nil))

@@ -158,12 +158,17 @@ var centrifugoOnly = func() map[string]bool {
 			m[prefix+k] = true
 		}
 	}
-	add("", "broker", "presence_manager", "map_broker", "controller", "shared_poll",
+	add("", "map_broker", "controller", "shared_poll",
 		"consumers", "sse", "http_stream", "webtransport", "uni_sse", "uni_http_stream",
 		"uni_websocket", "uni_grpc", "emulation", "admin", "swagger", "debug", "init",
 		"opentelemetry", "graphite", "usage_stats", "enable_unreleased_features")
 	add("http_server.", "tls_autocert", "tls_external", "internal_tls", "http3", "h2c_external")
-	add("engine.", "redis")
+	for _, r := range []string{"engine.redis.", "broker.redis.", "presence_manager.redis."} {
+		add(r, "history_use_lists", "presence_hash_field_ttl", "presence_user_mapping", "force_resp2",
+			"replica_client", "tls", "sentinel_client_name", "sentinel_tls", "route_by_latency", "route_randomly")
+	}
+	add("broker.nats.", "allow_wildcards", "raw_mode", "tls")
+	add("broker.", "postgres")
 	add("grpc_api.", "reflection")
 	add("http_server.tls.", "server_ca_pem", "client_ca_pem", "insecure_skip_verify", "server_name")
 	add("grpc_api.tls.", "server_ca_pem", "client_ca_pem", "insecure_skip_verify", "server_name")

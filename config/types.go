@@ -1,6 +1,10 @@
 package config
 
-import "github.com/gyrehq/gyre"
+import (
+	"encoding/json"
+
+	"github.com/gyrehq/gyre"
+)
 
 // The `doc` tag of each field is the one-line meaning shown by Describe and
 // in docs/config.md. A `gyre:"extension"` tag marks keys that Centrifugo v6
@@ -28,6 +32,10 @@ type Config struct {
 	HTTPAPI HTTPAPI `json:"http_api"`
 	// WebSocket configures the bidirectional WebSocket transport.
 	WebSocket WebSocket `json:"websocket"`
+	// Broker overrides the engine's broker.
+	Broker Broker `json:"broker"`
+	// PresenceManager overrides the engine's presence store.
+	PresenceManager PresenceManager `json:"presence_manager"`
 	// GRPCAPI configures the gRPC server API.
 	GRPCAPI GRPCAPI `json:"grpc_api"`
 	// Prometheus configures the metrics endpoint.
@@ -86,7 +94,65 @@ type Log struct {
 
 // Engine selects the storage for history and presence.
 type Engine struct {
-	Type string `json:"type" doc:"Where history and presence are kept; only memory (single node, lost on restart) is supported for now."`
+	Type  string `json:"type" doc:"Where publications, history and presence live: memory (one node, lost on restart) or redis (many nodes)."`
+	Redis Redis  `json:"redis"`
+}
+
+// Redis configures a Redis connection (standalone, sharded, Sentinel or
+// Cluster). See docs/scaling.md.
+type Redis struct {
+	Address            StringList    `json:"address" doc:"Redis address, or a list of them for client-side sharding by channel: host:port, redis://[[user]:pass@]host:port[/db], rediss://..., unix:///path, redis+sentinel://host:port?sentinel_master_name=NAME, redis+cluster://host:port?addr=host2:port2."`
+	Prefix             string        `json:"prefix" doc:"Prefix of every Redis key and PUB/SUB channel Gyre uses."`
+	User               string        `json:"user" doc:"Redis ACL user (an address's user info wins)."`
+	Password           string        `json:"password" doc:"Redis password (an address's user info wins)."`
+	DB                 int           `json:"db" doc:"Redis database number (an address's /db wins)."`
+	ConnectTimeout     gyre.Duration `json:"connect_timeout" doc:"Maximum time to establish a connection to Redis."`
+	IOTimeout          gyre.Duration `json:"io_timeout" doc:"Maximum time of one Redis write."`
+	SentinelAddress    StringList    `json:"sentinel_address" doc:"Sentinel addresses (host:port); with sentinel_master_name, Gyre follows failovers."`
+	SentinelMasterName string        `json:"sentinel_master_name" doc:"Name of the master the sentinels watch."`
+	SentinelUser       string        `json:"sentinel_user" doc:"User for the sentinels."`
+	SentinelPassword   string        `json:"sentinel_password" doc:"Password for the sentinels."`
+	ClusterAddress     StringList    `json:"cluster_address" doc:"Seed addresses of a Redis Cluster (host:port)."`
+	PresenceTTL        gyre.Duration `json:"presence_ttl" doc:"How long a presence entry lives in Redis without a refresh."`
+}
+
+// Broker selects a broker other than the engine's (broker.enabled).
+type Broker struct {
+	Enabled bool   `json:"enabled" doc:"Use the broker below instead of the engine's for delivering publications between nodes."`
+	Type    string `json:"type" doc:"Broker: memory, redis or nats (NATS delivers at most once and keeps no history)."`
+	Redis   Redis  `json:"redis"`
+	NATS    NATS   `json:"nats"`
+}
+
+// NATS configures the NATS broker.
+type NATS struct {
+	URL    string `json:"url" doc:"NATS server URL; several comma-separated URLs for a NATS cluster."`
+	Prefix string `json:"prefix" doc:"Prefix of the NATS subjects Gyre uses."`
+}
+
+// PresenceManager selects a presence store other than the engine's.
+type PresenceManager struct {
+	Enabled bool   `json:"enabled" doc:"Use the presence store below instead of the engine's."`
+	Type    string `json:"type" doc:"Presence store: memory or redis."`
+	Redis   Redis  `json:"redis"`
+}
+
+// StringList is a list of strings that may also be written as one string.
+type StringList []string
+
+// UnmarshalJSON accepts a string or a list of strings.
+func (l *StringList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = StringList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*l = many
+	return nil
 }
 
 // Token holds how JWTs are verified. It is used for connection tokens

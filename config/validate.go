@@ -90,12 +90,26 @@ func (c *Config) Validate() error {
 	v.port("http_server.port", c.HTTPServer.Port)
 	v.port("http_server.internal_port", c.HTTPServer.InternalPort)
 	v.oneOf("log.level", c.Log.Level, logLevels...)
-	switch c.Engine.Type {
-	case "memory":
-	case "redis":
-		v.add("engine.type", "the redis engine is not supported yet; use \"memory\"")
-	default:
-		v.add("engine.type", "must be \"memory\", got %q", c.Engine.Type)
+	v.oneOf("engine.type", c.Engine.Type, "memory", "redis")
+	if c.Engine.Type == "redis" {
+		validateRedis(v, "engine.redis", c.Engine.Redis)
+	}
+	if c.Broker.Enabled {
+		v.oneOf("broker.type", c.Broker.Type, "memory", "redis", "nats")
+		switch c.Broker.Type {
+		case "redis":
+			validateRedis(v, "broker.redis", c.Broker.Redis)
+		case "nats":
+			v.nonEmpty("broker.nats.url", c.Broker.NATS.URL)
+			v.nonEmpty("broker.nats.prefix", c.Broker.NATS.Prefix)
+			c.validateNoHistory(v)
+		}
+	}
+	if c.PresenceManager.Enabled {
+		v.oneOf("presence_manager.type", c.PresenceManager.Type, "memory", "redis")
+		if c.PresenceManager.Type == "redis" {
+			validateRedis(v, "presence_manager.redis", c.PresenceManager.Redis)
+		}
 	}
 	c.validateClient(v)
 	c.validateChannel(v)
@@ -254,5 +268,38 @@ func validateOptions(v *validator, key string, o gyre.ChannelOptions, globalMeta
 	v.oneOf(key+".publication_data_format", o.PublicationDataFormat, dataFormats...)
 	if _, err := regexp.Compile(o.ChannelRegex); err != nil {
 		v.add(key+".channel_regex", "invalid regular expression: %v", err)
+	}
+}
+
+func validateRedis(v *validator, key string, r Redis) {
+	if len(r.Address) == 0 && len(r.SentinelAddress) == 0 && len(r.ClusterAddress) == 0 {
+		v.add(key+".address", "must name at least one Redis server")
+	}
+	for i, a := range r.Address {
+		if a == "" {
+			v.add(fmt.Sprintf("%s.address[%d]", key, i), "must not be empty")
+		}
+	}
+	if len(r.SentinelAddress) > 0 && r.SentinelMasterName == "" {
+		v.add(key+".sentinel_master_name", "must be set with sentinel_address")
+	}
+	v.nonEmpty(key+".prefix", r.Prefix)
+	v.nonNegative(key+".db", r.DB)
+	v.nonNegativeDuration(key+".connect_timeout", r.ConnectTimeout)
+	v.nonNegativeDuration(key+".io_timeout", r.IOTimeout)
+	v.nonNegativeDuration(key+".presence_ttl", r.PresenceTTL)
+}
+
+// validateNoHistory rejects history, positioning and recovery with a broker
+// that keeps no history (NATS).
+func (c *Config) validateNoHistory(v *validator) {
+	check := func(key string, o gyre.ChannelOptions) {
+		if o.HistorySize > 0 || o.HistoryTTL > 0 || o.ForceRecovery || o.ForcePositioning {
+			v.add(key, "the nats broker keeps no history: history, positioning and recovery need broker.type redis or memory")
+		}
+	}
+	check("channel.without_namespace", c.Channel.WithoutNamespace)
+	for i, ns := range c.Channel.Namespaces {
+		check(fmt.Sprintf("channel.namespaces[%d]", i), ns.ChannelOptions)
 	}
 }

@@ -30,10 +30,20 @@ func TestValidate(t *testing.T) {
 			`log.level: must be one of "none", "trace", "debug", "info", "warn", "error", got "verbose"`},
 		{"log level empty", func(c *Config) { c.Log.Level = "" },
 			`log.level: must be one of "none", "trace", "debug", "info", "warn", "error", got ""`},
-		{"engine redis", func(c *Config) { c.Engine.Type = "redis" },
-			`engine.type: the redis engine is not supported yet; use "memory"`},
+		{"engine redis without address", func(c *Config) { c.Engine.Type = "redis"; c.Engine.Redis.Address = nil },
+			`engine.redis.address: must name at least one Redis server`},
 		{"engine other", func(c *Config) { c.Engine.Type = "nats" },
-			`engine.type: must be "memory", got "nats"`},
+			`engine.type: must be one of "memory", "redis", got "nats"`},
+		{"broker type", func(c *Config) { c.Broker.Enabled = true; c.Broker.Type = "kafka" },
+			`broker.type: must be one of "memory", "redis", "nats", got "kafka"`},
+		{"nats broker and history", func(c *Config) {
+			c.Broker.Enabled, c.Broker.Type = true, "nats"
+			c.Channel.WithoutNamespace.HistorySize, c.Channel.WithoutNamespace.HistoryTTL = 10, seconds(60)
+		}, `channel.without_namespace: the nats broker keeps no history: history, positioning and recovery need broker.type redis or memory`},
+		{"sentinel without master", func(c *Config) {
+			c.PresenceManager.Enabled, c.PresenceManager.Type = true, "redis"
+			c.PresenceManager.Redis.SentinelAddress = StringList{"127.0.0.1:26379"}
+		}, `presence_manager.redis.sentinel_master_name: must be set with sentinel_address`},
 		{"ping not above pong", func(c *Config) { c.Client.PingInterval = seconds(8) },
 			"client.ping_interval: must be greater than client.pong_timeout (8s), got 8s; a negative value disables pings"},
 		{"ping disabled", func(c *Config) { c.Client.PingInterval = -1; c.Client.PongTimeout = seconds(100) }, ""},

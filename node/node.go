@@ -223,3 +223,20 @@ func (n *Node) NumSessions() int {
 // PushEncodes returns how many times pushes were encoded since start: one
 // per fan-out and protocol in use, independent of the number of subscribers.
 func PushEncodes() uint64 { return pushEncodes.Load() }
+
+// HandleDeliveryGap is called by brokers (Redis, NATS) after their
+// connection was lost and restored: publications of the channel may have
+// been missed. Positioned subscribers are told (unsubscribe 2500 for
+// client-side subscriptions, so the SDK resubscribes and recovers; 3010 for
+// server-side ones); others cannot know what they missed.
+func (h brokerHandler) HandleDeliveryGap(ch string) {
+	var affected []*Session
+	h.n.hub.eachSubscriber(ch, func(sub *subscriber) {
+		if sub.flags&flagPositioned != 0 {
+			affected = append(affected, sub.s)
+		}
+	})
+	for _, s := range affected {
+		go s.insufficientState(ch)
+	}
+}

@@ -74,3 +74,27 @@ func TestPositionCheckQuietWhenInStep(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryGap: a broker reporting lost deliveries makes positioned
+// subscribers resubscribe (2500) and leaves others alone.
+func TestDeliveryGap(t *testing.T) {
+	n := newTestNode(t, nil)
+	_, positioned := connectSession(t, n, protocol.TypeJSON)
+	_, plain := connectSession(t, n, protocol.TypeJSON, "gap")
+	var s *Session
+	for sess := range n.sessions {
+		if sess.transport == positioned {
+			s = sess
+		}
+	}
+	s.HandleFrame(encodeCommands(t, protocol.TypeJSON, &protocol.Command{Id: 5, Subscribe: &protocol.SubscribeRequest{Channel: "gap", Positioned: true}}))
+	positioned.waitReplies(t, 2)
+	brokerHandler{n}.HandleDeliveryGap("gap")
+	rs := positioned.waitReplies(t, 3)
+	if u := rs[2].Push.GetUnsubscribe(); u == nil || u.Code != 2500 {
+		t.Fatalf("positioned subscriber got %+v, want unsubscribe 2500", rs[2])
+	}
+	if got := len(plain.replies(t)); got != 2 {
+		t.Fatalf("plain subscriber got %d replies, want 2", got)
+	}
+}

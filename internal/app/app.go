@@ -24,7 +24,6 @@ import (
 	"github.com/gyrehq/gyre/api"
 	"github.com/gyrehq/gyre/auth/jwt"
 	"github.com/gyrehq/gyre/bridge/proxypb"
-	"github.com/gyrehq/gyre/broker/memory"
 	"github.com/gyrehq/gyre/config"
 	"github.com/gyrehq/gyre/internal/metrics"
 	"github.com/gyrehq/gyre/node"
@@ -54,6 +53,8 @@ type App struct {
 	apiService *api.Service
 	waiters    []interface{ Wait(context.Context) error }
 	proxies    []anyProxy
+	// engineExtra are engine parts the node does not own (closed at shutdown).
+	engineExtra []gyre.Closer
 
 	mu        sync.Mutex
 	extAddr   net.Addr
@@ -80,26 +81,35 @@ func Build(cfg *config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Engine.Type != "" && cfg.Engine.Type != "memory" {
-		return nil, fmt.Errorf("engine.type: %q is not supported yet", cfg.Engine.Type)
+	broker, presence, engineClosers, err := buildEngine(cfg, log)
+	if err != nil {
+		return nil, err
 	}
-	broker := memory.NewBroker(memory.BrokerConfig{DefaultHistoryMetaTTL: cfg.Channel.HistoryMetaTTL.D()})
-	presence := memory.NewPresenceManager()
+	// The node closes its broker and presence manager at shutdown; the app
+	// closes the rest (an engine half that broker/presence_manager replaced).
+	var extra []gyre.Closer
+	for _, c := range engineClosers {
+		if c != gyre.Closer(nil) && !sameCloser(c, broker) && !sameCloser(c, presence) {
+			extra = append(extra, c)
+		}
+	}
 	ncfg := nodeConfig(cfg, log, opts.Version, verifier, broker, presence, m)
 	proxies, closers, err := buildProxies(cfg, opts.Bridge)
 	if err != nil {
+		closeEngine(engineClosers)
 		return nil, err
 	}
 	ncfg.Proxies = proxies
 	n, err := node.New(ncfg)
 	if err != nil {
 		closeAll(closers)
+		closeEngine(engineClosers)
 		return nil, err
 	}
 	if err := metrics.RegisterNodeGauges(reg, n); err != nil {
 		return nil, fmt.Errorf("failed to register metrics: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, node: n, registry: reg, metrics: m, listening: make(chan struct{}), proxies: closers}
+	a := &App{cfg: cfg, log: log, node: n, registry: reg, metrics: m, listening: make(chan struct{}), proxies: closers, engineExtra: extra}
 	if err := a.buildMux(); err != nil {
 		return nil, err
 	}
@@ -296,6 +306,9 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 	closeAll(a.proxies)
+	for _, c := range a.engineExtra {
+		_ = c.Close(sctx)
+	}
 	if errors.Is(runErr, http.ErrServerClosed) {
 		runErr = nil
 	}
@@ -323,4 +336,15 @@ func listen(addr string, port int, tlsCfg *tls.Config) (net.Listener, error) {
 		return ln, err
 	}
 	return tls.NewListener(ln, tlsCfg), nil
+}
+
+func sameCloser(c gyre.Closer, v any) bool {
+	vc, ok := v.(gyre.Closer)
+	return ok && vc == c
+}
+
+func closeEngine(cs []gyre.Closer) {
+	for _, c := range cs {
+		_ = c.Close(context.Background())
+	}
 }
