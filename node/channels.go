@@ -52,6 +52,9 @@ func (r *channelRules) namespaceOf(ch string) (ns, rest string) {
 // options returns the options of the channel's namespace, or
 // ErrUnknownChannel.
 func (r *channelRules) options(ch string) (gyre.ChannelOptions, error) {
+	if strings.HasPrefix(ch, reservedPrefix) {
+		return gyre.ChannelOptions{}, gyre.ErrPermissionDenied
+	}
 	ns, _ := r.namespaceOf(ch)
 	if ns == "" {
 		return r.withDefaults(r.cfg.WithoutNamespace), nil

@@ -29,6 +29,9 @@ type Config struct {
 	RPC      RPCConfig
 	// Proxies call the application for client events.
 	Proxies Proxies
+	// Distributed is set when other nodes share the broker: server API
+	// actions and node info then travel between nodes over the broker.
+	Distributed bool
 }
 
 // ClientConfig holds client-facing behaviour (config section "client").

@@ -31,6 +31,8 @@ type Node struct {
 	uid      string
 	started  time.Time
 
+	cluster cluster
+
 	sessMu   sync.Mutex
 	sessions map[*Session]struct{}
 	closing  bool
@@ -62,6 +64,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	if err := n.broker.RegisterEventHandler(brokerHandler{n}); err != nil {
 		return nil, fmt.Errorf("node: register broker handler: %w", err)
+	}
+	if err := n.startControl(); err != nil {
+		return nil, fmt.Errorf("node: subscribe to the control channel: %w", err)
 	}
 	return n, nil
 }
@@ -125,6 +130,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		}
 	}
 	n.sessMu.Unlock()
+	n.stopControl()
 	for _, s := range all {
 		s.Disconnect(gyre.DisconnectShutdown)
 	}
@@ -166,6 +172,10 @@ func (n *Node) Uptime() time.Duration { return time.Since(n.started) }
 type brokerHandler struct{ n *Node }
 
 func (h brokerHandler) HandlePublication(ch string, pub *gyre.Publication, sp gyre.StreamPosition) error {
+	if ch == controlChannel {
+		h.n.handleControl(pub.Data)
+		return nil
+	}
 	ev := event{pub: pub, sp: sp}
 	enc := &encodedOnce{build: func() *protocol.Reply { return pushReply(ch, ev) }}
 	h.n.hub.eachSubscriber(ch, func(sub *subscriber) { sub.deliver(ev, enc) })

@@ -60,12 +60,16 @@ type SubscribeRequest struct {
 	Override                       *gyre.SubscribeOverride
 }
 
-// Subscribe subscribes every matching connection of the user; each gets a
-// subscribe push.
+// Subscribe subscribes every matching connection of the user, on every
+// node; each gets a subscribe push.
 func (n *Node) Subscribe(ctx context.Context, req SubscribeRequest) error {
 	if _, err := n.serverChannel(req.Channel); err != nil {
 		return err
 	}
+	return n.broadcast(ctx, controlMsg{Op: "subscribe", Subscribe: &req})
+}
+
+func (n *Node) subscribeLocal(ctx context.Context, req SubscribeRequest) error {
 	for _, s := range n.hub.userSessions(req.User) {
 		if req.Client != "" && s.id != req.Client {
 			continue
@@ -93,23 +97,30 @@ func (n *Node) Subscribe(ctx context.Context, req SubscribeRequest) error {
 	return nil
 }
 
-// Unsubscribe removes the user's matching connections from a channel; each
-// gets an unsubscribe push with code 2000.
+// Unsubscribe removes the user's matching connections, on every node, from
+// a channel; each gets an unsubscribe push with code 2000.
 func (n *Node) Unsubscribe(ctx context.Context, ch, user, client string) error {
 	if ch == "" {
 		return gyre.ErrBadRequest
 	}
+	return n.broadcast(ctx, controlMsg{Op: "unsubscribe", Unsubscribe: &controlUnsubscribe{Channel: ch, User: user, Client: client}})
+}
+
+func (n *Node) unsubscribeLocal(ch, user, client string) {
 	for _, s := range n.hub.userSessions(user) {
 		if client != "" && s.id != client {
 			continue
 		}
 		s.unsubscribeServer(ch, gyre.UnsubscribeServer, gyre.Disconnect{})
 	}
-	return nil
 }
 
-// Disconnect disconnects the user's matching connections.
+// Disconnect disconnects the user's matching connections on every node.
 func (n *Node) Disconnect(ctx context.Context, user string, d gyre.Disconnect, client string, whitelist []string) error {
+	return n.broadcast(ctx, controlMsg{Op: "disconnect", Disconnect: &controlDisconnect{User: user, Code: d.Code, Reason: d.Reason, Client: client, Whitelist: whitelist}})
+}
+
+func (n *Node) disconnectLocal(user string, d gyre.Disconnect, client string, whitelist []string) {
 	skip := make(map[string]struct{}, len(whitelist))
 	for _, c := range whitelist {
 		skip[c] = struct{}{}
@@ -123,12 +134,15 @@ func (n *Node) Disconnect(ctx context.Context, user string, d gyre.Disconnect, c
 		}
 		s.Disconnect(d)
 	}
-	return nil
 }
 
 // Refresh updates the expiration (or expires) the user's matching
-// connections; refreshed clients get a refresh push.
+// connections on every node; refreshed clients get a refresh push.
 func (n *Node) Refresh(ctx context.Context, user, client string, expired bool, expireAt int64, info []byte) error {
+	return n.broadcast(ctx, controlMsg{Op: "refresh", Refresh: &controlRefresh{User: user, Client: client, Expired: expired, ExpireAt: expireAt, Info: info}})
+}
+
+func (n *Node) refreshLocal(user, client string, expired bool, expireAt int64, info []byte) {
 	for _, s := range n.hub.userSessions(user) {
 		if client != "" && s.id != client {
 			continue
@@ -152,7 +166,6 @@ func (n *Node) Refresh(ctx context.Context, user, client string, expired bool, e
 		s.sendReply(&protocol.Reply{Push: &protocol.Push{Refresh: push}})
 		n.metrics.IncMessagesSent("refresh", 1)
 	}
-	return nil
 }
 
 // Presence returns the channel's presence (108 when presence is off).
@@ -202,6 +215,3 @@ func (n *Node) RemoveHistory(ctx context.Context, ch string) error {
 	}
 	return n.broker.RemoveHistory(ctx, ch)
 }
-
-// Channels returns channels with local subscribers and their counts.
-func (n *Node) Channels(ctx context.Context) map[string]int { return n.hub.channels() }

@@ -85,10 +85,14 @@ func (b nodeBackend) Channels(ctx context.Context) (map[string]int, error) {
 }
 
 func (b nodeBackend) Info(ctx context.Context) ([]api.NodeInfo, error) {
-	st := b.n.Stats()
-	return []api.NodeInfo{{
-		UID: b.n.UID(), Name: b.n.Name(), Version: b.n.Version(),
-		NumClients: st.Clients, NumUsers: st.Users, NumChannels: st.Channels, NumSubs: st.Subscriptions,
-		Uptime: int64(b.n.Uptime().Seconds()),
-	}}, nil
+	nodes := b.n.Info(ctx)
+	out := make([]api.NodeInfo, len(nodes))
+	for i, ni := range nodes {
+		out[i] = api.NodeInfo{
+			UID: ni.UID, Name: ni.Name, Version: ni.Version,
+			NumClients: ni.NumClients, NumUsers: ni.NumUsers, NumChannels: ni.NumChannels, NumSubs: ni.NumSubs,
+			Uptime: ni.Uptime,
+		}
+	}
+	return out, nil
 }

@@ -94,6 +94,7 @@ func Build(cfg *config.Config, opts Options) (*App, error) {
 		}
 	}
 	ncfg := nodeConfig(cfg, log, opts.Version, verifier, broker, presence, m)
+	ncfg.Distributed = cfg.Engine.Type == "redis" || (cfg.Broker.Enabled && cfg.Broker.Type != "memory")
 	proxies, closers, err := buildProxies(cfg, opts.Bridge)
 	if err != nil {
 		closeEngine(engineClosers)
