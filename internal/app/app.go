@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gyrehq/gyre"
 	"github.com/gyrehq/gyre/api"
@@ -72,6 +73,7 @@ func Build(cfg *config.Config, opts Options) (*App, error) {
 	reg := opts.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	m, err := metrics.New(reg)
 	if err != nil {
