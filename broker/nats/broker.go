@@ -310,13 +310,13 @@ func (b *Broker) dispatch() {
 			b.cfg.OnError(fmt.Errorf("nats: message in %q: %w", channel, err))
 			continue
 		}
-		switch msg.kind {
+		switch msg.Kind {
 		case 'p':
-			err = hb.h.HandlePublication(channel, msg.pub, msg.sp)
+			err = hb.h.HandlePublication(channel, msg.Pub, msg.SP)
 		case 'j':
-			err = hb.h.HandleJoin(channel, msg.info)
+			err = hb.h.HandleJoin(channel, msg.Info)
 		case 'l':
-			err = hb.h.HandleLeave(channel, msg.info)
+			err = hb.h.HandleLeave(channel, msg.Info)
 		}
 		if err != nil {
 			b.cfg.OnError(fmt.Errorf("nats: handler for %q: %w", channel, err))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gyrehq/gyre"
+	"github.com/gyrehq/gyre/broker/internal/wire"
 	"github.com/redis/rueidis"
 )
 
@@ -273,11 +274,11 @@ func decodeStreamEntry(item rueidis.RedisMessage) (*gyre.Publication, error) {
 	idStr, _, _ := strings.Cut(entry.ID, "-")
 	off, err := strconv.ParseUint(idStr, 10, 64)
 	if err != nil {
-		return nil, errMalformed
+		return nil, wire.ErrMalformed
 	}
 	data, ok := entry.FieldValues["d"]
 	if !ok {
-		return nil, errMalformed
+		return nil, wire.ErrMalformed
 	}
 	pub, err := decodePublication([]byte(data))
 	if err != nil {
@@ -335,13 +336,13 @@ func (b *Broker) messageHandler(s *shard) func(rueidis.PubSubMessage) {
 			b.cfg.OnError(fmt.Errorf("redis: shard %d: message in %q: %w", s.index, channel, err))
 			return
 		}
-		switch msg.kind {
+		switch msg.Kind {
 		case 'p':
-			err = hb.h.HandlePublication(channel, msg.pub, msg.sp)
+			err = hb.h.HandlePublication(channel, msg.Pub, msg.SP)
 		case 'j':
-			err = hb.h.HandleJoin(channel, msg.info)
+			err = hb.h.HandleJoin(channel, msg.Info)
 		case 'l':
-			err = hb.h.HandleLeave(channel, msg.info)
+			err = hb.h.HandleLeave(channel, msg.Info)
 		}
 		if err != nil {
 			b.cfg.OnError(fmt.Errorf("redis: handler for %q: %w", channel, err))

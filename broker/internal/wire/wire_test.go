@@ -1,4 +1,4 @@
-package redis
+package wire
 
 import (
 	"testing"
@@ -15,7 +15,7 @@ import (
 func TestCodecMatchesCentrifugeProtocol(t *testing.T) {
 	info := &gyre.ClientInfo{ClientID: "c1", UserID: "u1", ConnInfo: []byte(`{"a":1}`), ChanInfo: []byte{0, 255}}
 	opts := gyre.PublishOptions{ClientInfo: info, Tags: map[string]string{"a": "1", "b": ""}}
-	enc := encodePublication([]byte("data"), &opts, 1700000000123)
+	enc := EncodePublication([]byte("data"), &opts, 1700000000123)
 
 	var pp protocol.Publication
 	if err := proto.Unmarshal(enc, &pp); err != nil {
@@ -31,7 +31,7 @@ func TestCodecMatchesCentrifugeProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodePublication(raw)
+	got, err := DecodePublication(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,51 +40,51 @@ func TestCodecMatchesCentrifugeProtocol(t *testing.T) {
 		t.Errorf("decoded from protocol (-want +got):\n%s", diff)
 	}
 
-	gotInfo, err := decodeClientInfo(encodeClientInfo("", info))
+	gotInfo, err := DecodeClientInfo(EncodeClientInfo("", info))
 	if err != nil || !cmp.Equal(info, gotInfo) {
 		t.Errorf("client info round trip: %+v, %v", gotInfo, err)
 	}
 }
 
 func TestDecodeMessage(t *testing.T) {
-	pub := encodePublication([]byte("x"), &gyre.PublishOptions{}, 0)
+	pub := EncodePublication([]byte("x"), &gyre.PublishOptions{}, 0)
 	info := &gyre.ClientInfo{ClientID: "c"}
 	tests := []struct {
 		in   string
-		want message
+		want Message
 		bad  bool
 	}{
-		{in: "__p1:7:abc__" + string(pub), want: message{kind: 'p', pub: &gyre.Publication{Offset: 7, Data: []byte("x")}, sp: gyre.StreamPosition{Offset: 7, Epoch: "abc"}}},
-		{in: "__p1:0:__" + string(pub), want: message{kind: 'p', pub: &gyre.Publication{Data: []byte("x")}}},
-		{in: string(encodeClientInfo(joinPrefix, info)), want: message{kind: 'j', info: info}},
-		{in: string(encodeClientInfo(leavePrefix, info)), want: message{kind: 'l', info: info}},
+		{in: "__p1:7:abc__" + string(pub), want: Message{Kind: 'p', Pub: &gyre.Publication{Offset: 7, Data: []byte("x")}, SP: gyre.StreamPosition{Offset: 7, Epoch: "abc"}}},
+		{in: "__p1:0:__" + string(pub), want: Message{Kind: 'p', Pub: &gyre.Publication{Data: []byte("x")}}},
+		{in: string(EncodeClientInfo(JoinPrefix, info)), want: Message{Kind: 'j', Info: info}},
+		{in: string(EncodeClientInfo(LeavePrefix, info)), want: Message{Kind: 'l', Info: info}},
 		{in: "__p1:x:abc__", bad: true},
 		{in: "__p1:1abc", bad: true},
 		{in: "__p1:1:e__\xff", bad: true},
 		{in: "garbage", bad: true},
 	}
 	for _, tc := range tests {
-		got, err := decodeMessage(tc.in)
+		got, err := DecodeMessage(tc.in)
 		if tc.bad {
 			if err == nil {
-				t.Errorf("decodeMessage(%q) succeeded, want error", tc.in)
+				t.Errorf("DecodeMessage(%q) succeeded, want error", tc.in)
 			}
 			continue
 		}
 		if err != nil {
-			t.Errorf("decodeMessage(%q): %v", tc.in, err)
+			t.Errorf("DecodeMessage(%q): %v", tc.in, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(message{})); diff != "" {
-			t.Errorf("decodeMessage(%q) (-want +got):\n%s", tc.in, diff)
+		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(Message{})); diff != "" {
+			t.Errorf("DecodeMessage(%q) (-want +got):\n%s", tc.in, diff)
 		}
 	}
 }
 
 func FuzzDecodeMessage(f *testing.F) {
-	f.Add("__p1:7:abc__" + string(encodePublication([]byte("x"), &gyre.PublishOptions{Tags: map[string]string{"a": "b"}}, 5)))
-	f.Add(string(encodeClientInfo(joinPrefix, &gyre.ClientInfo{ClientID: "c", ConnInfo: []byte("{}")})))
+	f.Add("__p1:7:abc__" + string(EncodePublication([]byte("x"), &gyre.PublishOptions{Tags: map[string]string{"a": "b"}}, 5)))
+	f.Add(string(EncodeClientInfo(JoinPrefix, &gyre.ClientInfo{ClientID: "c", ConnInfo: []byte("{}")})))
 	f.Fuzz(func(t *testing.T, s string) {
-		_, _ = decodeMessage(s)
+		_, _ = DecodeMessage(s)
 	})
 }
