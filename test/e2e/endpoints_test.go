@@ -123,3 +123,42 @@ func TestCompression(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionRateLimit: past client.connection_rate_limit new
+// connections within the second get HTTP 503 before the upgrade.
+func TestConnectionRateLimit(t *testing.T) {
+	ts := startServer(t, func(cfg *config.Config) { cfg.Client.ConnectionRateLimit = 2 })
+	var refused int
+	for range 5 {
+		conn, resp, err := websocket.DefaultDialer.DialContext(ctxT(t), ts.url, nil)
+		if err == nil {
+			conn.Close()
+			continue
+		}
+		if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("dial: %v %v, want 503", err, resp)
+		}
+		refused++
+	}
+	if refused < 2 {
+		t.Fatalf("%d of 5 rapid connections refused, want at least 2 with a limit of 2/s", refused)
+	}
+}
+
+// TestUserConnectionLimit: one connection too many for a user is closed with
+// 3504 (connection limit, no reconnect); the others stay.
+func TestUserConnectionLimit(t *testing.T) {
+	ts := startServer(t, func(cfg *config.Config) { cfg.Client.UserConnectionLimit = 2 })
+	for range 2 {
+		connect(t, newClient(t, ts, protoJSON, centrifuge.Config{Token: userToken(t, "busy")}))
+	}
+	c := newClient(t, ts, protoJSON, centrifuge.Config{Token: userToken(t, "busy")})
+	disconnected := make(chan centrifuge.DisconnectedEvent, 1)
+	c.OnDisconnected(func(e centrifuge.DisconnectedEvent) { disconnected <- e })
+	_ = c.Connect()
+	if e := waitFor(t, disconnected, "third connection refused"); e.Code != 3504 {
+		t.Fatalf("code %d, want 3504", e.Code)
+	}
+	other := newClient(t, ts, protoJSON, centrifuge.Config{Token: userToken(t, "someone-else")})
+	connect(t, other)
+}
