@@ -5,21 +5,33 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X github.com/gyrehq/gyre/server.Version=$(VERSION)
 PKGS      := ./...
 
-.PHONY: all build demo test test-short vet fmt-check docs fuzz-short bench-go clean
+.PHONY: all build demo demo-server test test-browser test-short vet fmt-check docs fuzz-short bench-go clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gyre
 
-## demo: the server on the embedded (memory) engine with examples/config.json
-demo: build
-	@scripts/demo.sh $(BIN) examples/config.json
+## demo: the chat example (examples/chat): Gyre on the memory engine with the Go bridge in-process,
+## the web page and /login in one command; prints the URL (runs npm ci in examples/chat once)
+demo:
+	@GO="$(GO)" scripts/demo.sh chat
 
-## test: everything CI runs: formatting, vet, race tests, docs in step, short fuzzing
+## demo-server: the plain server on the embedded (memory) engine with examples/config.json
+demo-server: build
+	@scripts/demo.sh server $(BIN) examples/config.json
+
+## test: everything CI runs: formatting, vet, race tests, docs in step, short fuzzing, the browser test
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 	@$(MAKE) --no-print-directory fuzz-short
+	@$(MAKE) --no-print-directory test-browser
+
+## test-browser: examples/chat in two headless Chromium pages (playwright-core, Debian's chromium; npm ci
+## when node_modules is missing). Skips with the reason when Node.js or Chromium is missing, unless
+## GYRE_REQUIRE_SERVICES is set.
+test-browser:
+	@GO="$(GO)" test/browser/run.sh
 
 test-short:
 	$(GO) test -count=1 -short $(PKGS)

@@ -131,9 +131,17 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	}
 	n.sessMu.Unlock()
 	n.stopControl()
+	// Disconnect in parallel: a session may wait up to the write timeout
+	// for an in-flight write to a slow client.
+	var wg sync.WaitGroup
 	for _, s := range all {
-		s.Disconnect(gyre.DisconnectShutdown)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Disconnect(gyre.DisconnectShutdown)
+		}()
 	}
+	wg.Wait()
 	select {
 	case <-n.drained:
 	case <-ctx.Done():

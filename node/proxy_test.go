@@ -245,3 +245,34 @@ func TestRefreshProxy(t *testing.T) {
 	default:
 	}
 }
+
+// TestConnectErrorReachesClientBeforeClose: a refused connect followed by
+// another command in the same frame (as SDKs send them) gives the error
+// reply first, then close 3501.
+func TestConnectErrorReachesClientBeforeClose(t *testing.T) {
+	fp := &fakeProxy{connect: func(gyre.ConnectProxyRequest) (*gyre.ConnectProxyResult, error) {
+		return nil, gyre.Error{Code: 401, Message: "unauthorized"}
+	}}
+	n := proxiedNode(t, fp)
+	tr := newFakeTransport(protocol.TypeJSON)
+	s, err := n.NewSession(tr, ConnInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.HandleFrame(encodeCommands(t, protocol.TypeJSON,
+		&protocol.Command{Id: 1, Connect: &protocol.ConnectRequest{}},
+		&protocol.Command{Id: 2, Subscribe: &protocol.SubscribeRequest{Channel: "p:x"}},
+	))
+	select {
+	case d := <-tr.closed:
+		if d.Code != 3501 {
+			t.Fatalf("closed with %d, want 3501", d.Code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not closed")
+	}
+	rs := tr.replies(t)
+	if len(rs) != 1 || rs[0].Error == nil || rs[0].Error.Code != 401 {
+		t.Fatalf("replies before close = %+v, want the connect error 401", rs)
+	}
+}

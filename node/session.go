@@ -232,7 +232,9 @@ func (s *Session) closeWith(d gyre.Disconnect, sendClose bool) {
 	user := s.user
 	s.mu.Unlock()
 
-	s.closeWriter()
+	// Queued replies reach the client before the close frame, except when
+	// the client is too slow or its connection failed.
+	s.closeWriter(sendClose && d.Code != gyre.DisconnectSlow.Code && d.Code != gyre.DisconnectWriteError.Code)
 	if sendClose {
 		s.node.metrics.IncDisconnect(d.Code)
 		_ = s.transport.Close(d)

@@ -21,12 +21,15 @@ type writer struct {
 	queued   int
 	flushing bool
 	closed   bool
+	// idle, when set, is closed by the flush goroutine as it exits, so that
+	// closing waits for an in-flight write before writing what is left.
+	idle chan struct{}
 }
 
 var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// enqueue adds a message. It returns false when the session is closed, and
-// a slow-consumer disconnect when the queue would exceed its limit.
+// enqueue adds a message. A session whose queue would exceed its limit is
+// disconnected as slow (3008).
 func (s *Session) enqueue(msg []byte) {
 	w := &s.w
 	w.mu.Lock()
@@ -50,53 +53,96 @@ func (s *Session) enqueue(msg []byte) {
 	}
 }
 
+// takeFrame moves messages from the head of the queue into one frame (at
+// most maxFrameBytes unless a single message is larger). Called with w.mu.
+func (s *Session) takeFrameLocked(frame []byte) []byte {
+	w := &s.w
+	isJSON := s.transport.Protocol() == protocol.TypeJSON
+	n := 0
+	for n < len(w.queue) && (n == 0 || len(frame)+len(w.queue[n]) <= maxFrameBytes) {
+		msg := w.queue[n]
+		if isJSON {
+			if n > 0 {
+				frame = append(frame, '\n')
+			}
+		} else {
+			frame = binary.AppendUvarint(frame, uint64(len(msg)))
+		}
+		frame = append(frame, msg...)
+		w.queued -= len(msg)
+		w.queue[n] = nil
+		n++
+	}
+	w.queue = w.queue[n:]
+	if len(w.queue) == 0 {
+		w.queue = nil
+	}
+	return frame
+}
+
+// stopFlushingLocked marks the flush goroutine gone and wakes a closer
+// waiting for it. Called with w.mu.
+func (w *writer) stopFlushingLocked() {
+	w.flushing = false
+	if w.idle != nil {
+		close(w.idle)
+		w.idle = nil
+	}
+}
+
 // flush writes everything queued, batching messages into frames, and exits
-// when the queue is empty.
+// when the queue is empty or the writer is closed.
 func (s *Session) flush() {
 	w := &s.w
 	bp := framePool.Get().(*[]byte)
 	defer framePool.Put(bp)
-	isJSON := s.transport.Protocol() == protocol.TypeJSON
 	for {
 		w.mu.Lock()
 		if w.closed || len(w.queue) == 0 {
-			w.flushing = false
-			w.queue = nil
+			w.stopFlushingLocked()
 			w.mu.Unlock()
 			return
 		}
-		frame := (*bp)[:0]
-		n := 0
-		for n < len(w.queue) && (n == 0 || len(frame)+len(w.queue[n]) <= maxFrameBytes) {
-			msg := w.queue[n]
-			if isJSON {
-				if n > 0 {
-					frame = append(frame, '\n')
-				}
-			} else {
-				frame = binary.AppendUvarint(frame, uint64(len(msg)))
-			}
-			frame = append(frame, msg...)
-			w.queued -= len(msg)
-			w.queue[n] = nil
-			n++
-		}
-		w.queue = w.queue[n:]
+		frame := s.takeFrameLocked((*bp)[:0])
 		w.mu.Unlock()
 		*bp = frame[:0]
 		if err := s.transport.Write(frame); err != nil {
 			s.node.log.Debug("client write failed", "client", s.id, "error", err)
+			w.mu.Lock()
+			w.stopFlushingLocked()
+			w.mu.Unlock()
 			s.closeWith(gyre.DisconnectWriteError, false)
 			return
 		}
 	}
 }
 
-// closeWriter marks the queue closed; queued messages are dropped.
-func (s *Session) closeWriter() {
-	s.w.mu.Lock()
-	s.w.closed = true
-	s.w.queue = nil
-	s.w.queued = 0
-	s.w.mu.Unlock()
+// closeWriter closes the queue. With drain, it waits for an in-flight write
+// and then writes what is still queued (so that, say, an error reply reaches
+// the client before the close frame); otherwise queued messages are dropped.
+func (s *Session) closeWriter(drain bool) {
+	w := &s.w
+	w.mu.Lock()
+	w.closed = true
+	var wait chan struct{}
+	if drain && w.flushing {
+		w.idle = make(chan struct{})
+		wait = w.idle
+	}
+	w.mu.Unlock()
+	if wait != nil {
+		<-wait // bounded by the transport's write timeout
+	}
+	w.mu.Lock()
+	var frames [][]byte
+	for drain && len(w.queue) > 0 {
+		frames = append(frames, s.takeFrameLocked(nil))
+	}
+	w.queue, w.queued = nil, 0
+	w.mu.Unlock()
+	for _, f := range frames {
+		if s.transport.Write(f) != nil {
+			return
+		}
+	}
 }
