@@ -177,7 +177,7 @@ func New(opts ...Option) (*Bridge, error) {
 	for _, t := range RequestTypes() {
 		var final Handler = func(context.Context, Request) error { return errNoService }
 		if s := b.services[t]; s != nil {
-			final = s.Handle
+			final = answerReturnedErrors(s)
 			br.has[t] = true
 		}
 		// The seed's order: array_merge($interceptors['*'], $interceptors[$type]).
@@ -185,6 +185,21 @@ func New(opts ...Option) (*Bridge, error) {
 		br.chains[t] = chain(ics, final)
 	}
 	return br, nil
+}
+
+// answerReturnedErrors runs a service and, when it returns an in-range
+// *Error or *Disconnect without answering, answers with it right away, so
+// that interceptors (Telemetry, Logging) observe that answer.
+func answerReturnedErrors(s Service) Handler {
+	return func(ctx context.Context, req Request) error {
+		err := s.Handle(ctx, req)
+		if err != nil && !req.Answered() {
+			if a, ok := answerFromError(err); ok && req.common().set(a) == nil {
+				return nil
+			}
+		}
+		return err
+	}
 }
 
 // chain composes ics around final; ics[0] is outermost.
