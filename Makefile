@@ -76,3 +76,12 @@ bench bench-quick:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bench/bin/gyre ./cmd/gyre
 	cd bench && $(GO) build -o bin/gyrebench ./cmd/gyrebench && $(GO) build -o bin/reference ./reference
 	$$(command -v taskset >/dev/null && echo taskset -c 1) bench/bin/gyrebench $(if $(filter bench-quick,$@),-quick) $(BENCH_ARGS)
+
+## soak: reliability soak against Gyre only (docs/reliability.md): steady connections, fan-out, churn with
+## abrupt closes and slow readers for 10 min, samples RSS/goroutines/fds every 10 s, then checks they return
+## to baseline. Not part of CI. SOAK_ARGS passes flags (e.g. -soak-duration 2m).
+.PHONY: soak
+soak:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bench/bin/gyre ./cmd/gyre
+	cd bench && $(GO) build -o bin/gyrebench ./cmd/gyrebench
+	$$(command -v taskset >/dev/null && echo taskset -c 1) bench/bin/gyrebench -only soak $(SOAK_ARGS)

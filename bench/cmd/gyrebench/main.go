@@ -161,6 +161,19 @@ func main() {
 	raiseNoFile()
 	logf("gyrebench: mode=%s rounds=%d GOMAXPROCS=%d nofile=%d server cpu=%s", mode(o.quick), o.rounds, runtime.GOMAXPROCS(0), noFileLimit(), o.serverCPU)
 
+	if o.only["crossnode"] { // two Gyre nodes on Redis/NATS, see crossnode.go
+		runCrossNode(&o)
+		return
+	}
+	if o.only["soak"] { // Gyre only, its own report (soak.go, docs/reliability.md)
+		if err := runSoak(&o); err != nil {
+			fatal(err)
+		}
+		if delete(o.only, "soak"); len(o.only) == 0 {
+			return
+		}
+	}
+
 	start := time.Now()
 	res := results{}
 	for _, sc := range o.scenarios() {
