@@ -64,6 +64,7 @@ func Default() *Config {
 			CompressionLevel: 1,
 			WriteTimeout:     seconds(1),
 			MessageSizeLimit: 65536,
+			ReadMode:         "epoll",
 		},
 		GRPCAPI:    GRPCAPI{Port: 10000},
 		Prometheus: Prometheus{HandlerPrefix: "/metrics"},

@@ -277,6 +277,7 @@ type WebSocket struct {
 	WriteTimeout                 gyre.Duration `json:"write_timeout" doc:"Maximum time to write one message to a client."`
 	MessageSizeLimit             int           `json:"message_size_limit" doc:"Maximum size in bytes of a message from a client."`
 	DecompressedMessageSizeLimit int           `json:"decompressed_message_size_limit" doc:"Maximum size in bytes of a client message after decompression; 0 means 10 times message_size_limit."`
+	ReadMode                     string        `json:"read_mode" gyre:"extension" doc:"How connections are read: epoll (Linux: an idle connection parks no goroutine; a few poller goroutines wait for all sockets and a short-lived goroutine reads a connection when it has data) or goroutine (one goroutine blocked in a read per connection, about 4 KiB more per idle connection). Where epoll is unavailable, and for TLS connections, goroutine is used."`
 }
 
 // EffectiveDecompressedMessageSizeLimit returns DecompressedMessageSizeLimit,

@@ -131,6 +131,7 @@ func (c *Config) Validate() error {
 	v.nonNegativeDuration("websocket.write_timeout", c.WebSocket.WriteTimeout)
 	v.positive("websocket.message_size_limit", c.WebSocket.MessageSizeLimit)
 	v.nonNegative("websocket.decompressed_message_size_limit", c.WebSocket.DecompressedMessageSizeLimit)
+	v.oneOf("websocket.read_mode", c.WebSocket.ReadMode, "", "epoll", "goroutine")
 	validateTLS(v, "http_server.tls", c.HTTPServer.TLS)
 	validateTLS(v, "grpc_api.tls", c.GRPCAPI.TLS)
 	if c.GRPCAPI.Enabled {

@@ -35,6 +35,7 @@ func (a *App) buildMux() error {
 			MessageSizeLimit:             int64(cfg.WebSocket.MessageSizeLimit),
 			DecompressedMessageSizeLimit: int64(cfg.WebSocket.DecompressedMessageSizeLimit),
 			WriteTimeout:                 cfg.WebSocket.WriteTimeout.D(),
+			ReadMode:                     cfg.WebSocket.ReadMode,
 			KeepHeaders:                  keptHeaders(cfg),
 			Logger:                       a.log,
 		})

@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -10,9 +9,12 @@ import (
 
 // Conn is a server-side WebSocket connection created by Upgrade.
 //
-// One goroutine at a time may call ReadMessage. WriteMessage, WritePing,
-// WriteClose, the deadline setters and Close are safe for concurrent use,
-// also concurrently with ReadMessage.
+// Its input is read either by ReadMessage (one goroutine blocked in a read
+// per connection) or pushed with Feed by a readiness-based reader (no
+// goroutine while idle); a connection uses one of the two. One goroutine at
+// a time may call ReadMessage or Feed. WriteMessage, WritePing, WriteClose,
+// the deadline setters and Close are safe for concurrent use, also
+// concurrently with ReadMessage and Feed.
 //
 // Between messages a Conn holds no buffers besides a 14-byte header array;
 // everything else is taken from pools for the duration of a frame.
@@ -20,8 +22,9 @@ type Conn struct {
 	nc net.Conn
 
 	// Read side; owned by the goroutine calling ReadMessage.
-	hdr          [14]byte // frame header: 2 fixed bytes + up to 8 length bytes + 4 mask bytes
-	pending      []byte   // bytes read by the HTTP server past the request; nil once consumed
+	hdr          [14]byte  // frame header: 2 fixed bytes + up to 8 length bytes + 4 mask bytes
+	rs           readState // partial frame and message (parse.go)
+	pending      []byte    // bytes read by the HTTP server past the request; nil once consumed
 	readLimit    int64
 	inflateLimit int64
 	rerr         error // sticky read error
@@ -35,9 +38,6 @@ type Conn struct {
 
 	// Write side, guarded by wmu.
 	wmu       sync.Mutex
-	whdr      [maxServerHeader]byte
-	iov       [2][]byte
-	wbufs     net.Buffers
 	closeSent bool
 	werr      error // sticky write error
 
@@ -48,6 +48,7 @@ type Conn struct {
 // the WebSocket stream; newConn copies them.
 func newConn(nc net.Conn, pending []byte, o *UpgradeOptions) *Conn {
 	c := &Conn{nc: nc}
+	c.rs.expect(unitHeader, 0, 2)
 	if len(pending) > 0 {
 		c.pending = append([]byte(nil), pending...)
 	}
@@ -82,6 +83,11 @@ func (c *Conn) Subprotocol() string { return c.subprotocol }
 // Compressed reports whether permessage-deflate was negotiated.
 func (c *Conn) Compressed() bool { return c.compress }
 
+// NetConn returns the underlying network connection, for registering it
+// with a readiness poller. Reading from it directly would corrupt the
+// WebSocket stream: deliver what is read to Feed instead.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
 // RemoteAddr returns the remote network address of the underlying
 // connection.
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
@@ -108,33 +114,4 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	return c.nc.Close()
-}
-
-// readFull fills p from the pending handshake bytes and then from the
-// network connection.
-// An EOF after part of p was filled is reported as io.ErrUnexpectedEOF.
-func (c *Conn) readFull(p []byte) error {
-	want := len(p)
-	if len(c.pending) > 0 {
-		n := copy(p, c.pending)
-		c.pending = c.pending[n:]
-		if len(c.pending) == 0 {
-			c.pending = nil
-		}
-		p = p[n:]
-	}
-	for len(p) > 0 {
-		n, err := c.nc.Read(p)
-		p = p[n:]
-		if err != nil {
-			if len(p) == 0 {
-				return nil
-			}
-			if err == io.EOF && len(p) < want {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-	}
-	return nil
 }

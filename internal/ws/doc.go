@@ -17,8 +17,14 @@
 //   - Every WriteMessage call sends exactly one frame, with the header and
 //     the payload handed to the kernel in a single write where possible.
 //
-// Use Upgrade from an http.Handler to accept a connection, then run one
-// goroutine that calls ReadMessage in a loop. Writes (WriteMessage,
+// Use Upgrade from an http.Handler to accept a connection, then either run
+// one goroutine that calls ReadMessage in a loop, or, without a goroutine
+// per connection, wait for the socket to become readable (see
+// internal/netpoll), read whatever arrived without blocking and push it
+// into Feed, which keeps the partial frame between calls and calls back for
+// every complete message (FeedEnd at EOF). Both read paths drive one frame
+// parser (parse.go), so they enforce the same checks and limits and answer
+// pings and close frames the same way. Writes (WriteMessage,
 // WritePing, WriteClose) are safe to call from any number of goroutines,
 // concurrently with the reader. ReadMessage answers pings and close frames
 // by itself.

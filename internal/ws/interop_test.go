@@ -189,7 +189,7 @@ func TestCloseFromServer(t *testing.T) {
 			return fmt.Errorf("WriteMessage after close = %v", err)
 		}
 		_ = c.SetReadDeadline(time.Now().Add(waitTimeout))
-		_, _, _, err := c.ReadMessage()
+		_, _, _, err := nextMessage(c)
 		return err
 	})
 	cl, _ := dialGorilla(t, ts, nil)

@@ -53,6 +53,7 @@ func (s *testServer) result(t *testing.T) error {
 func startServer(t *testing.T, opts *UpgradeOptions, handle func(c *Conn) error) *testServer {
 	t.Helper()
 	ts := &testServer{errc: make(chan error, 16)}
+	mode := testReadMode
 	var wg sync.WaitGroup
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		wg.Add(1)
@@ -63,6 +64,10 @@ func startServer(t *testing.T, opts *UpgradeOptions, handle func(c *Conn) error)
 			return
 		}
 		defer c.Close()
+		if mode != readBlocking {
+			stop := startPushReader(c, mode)
+			defer stop()
+		}
 		ts.errc <- handle(c)
 	}))
 	ts.url = srv.URL
@@ -82,7 +87,7 @@ func startServer(t *testing.T, opts *UpgradeOptions, handle func(c *Conn) error)
 // echo is a handler that sends every message back until ReadMessage fails.
 func echo(c *Conn) error {
 	for {
-		op, p, release, err := c.ReadMessage()
+		op, p, release, err := nextMessage(c)
 		if err != nil {
 			return err
 		}

@@ -10,15 +10,19 @@ import (
 	"testing"
 )
 
-// TestProtocolViolations sends hand-built frames and checks the close code
-// the server answers with and the error ReadMessage returns.
-func TestProtocolViolations(t *testing.T) {
+// violation is a sequence of client frames that breaks the protocol and the
+// close code the server must answer with.
+type violation struct {
+	name   string
+	frames [][]byte
+	code   uint16
+}
+
+// violationCases are the protocol violations of TestProtocolViolations
+// (with ReadLimit 1000); TestFeedMatchesRead reuses them.
+func violationCases() []violation {
 	text := finBit | byte(OpText)
-	tests := []struct {
-		name   string
-		frames [][]byte
-		code   uint16
-	}{
+	return []violation{
 		{"unmasked frame", [][]byte{rawFrame(text, []byte("hi"), false)}, 1002},
 		{"reserved opcode 3", [][]byte{frame(finBit|3, nil)}, 1002},
 		{"reserved control opcode 11", [][]byte{frame(finBit|11, nil)}, 1002},
@@ -41,7 +45,12 @@ func TestProtocolViolations(t *testing.T) {
 		{"declared length 2^62", [][]byte{{text, 127 | maskBit, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}}, 1009},
 		{"declared 16-bit length over limit", [][]byte{{text, 126 | maskBit, 0xff, 0xff, 1, 2, 3, 4}}, 1009},
 	}
-	for _, tt := range tests {
+}
+
+// TestProtocolViolations sends hand-built frames and checks the close code
+// the server answers with and the error ReadMessage returns.
+func TestProtocolViolations(t *testing.T) {
+	for _, tt := range violationCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := startServer(t, &UpgradeOptions{ReadLimit: 1000}, echo)
 			rc := dialRaw(t, ts, "", nil)

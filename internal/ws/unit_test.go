@@ -116,8 +116,8 @@ func TestIdleFootprint(t *testing.T) {
 	if c.pending != nil {
 		t.Error("pending handshake bytes are still referenced")
 	}
-	if c.iov[0] != nil || c.iov[1] != nil || c.wbufs != nil {
-		t.Error("write vectors still reference a payload")
+	if c.rs.bf != nil || c.rs.cbf != nil {
+		t.Error("the parser still holds a buffer between messages")
 	}
 }
 

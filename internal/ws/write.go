@@ -1,5 +1,31 @@
 package ws
 
+import (
+	"net"
+	"sync"
+)
+
+// iovec holds what a vectored write needs: the frame header and the
+// net.Buffers handed to the connection. It is pooled rather than kept in
+// every Conn, since only writes of large payloads use it.
+type iovec struct {
+	hdr  [maxServerHeader]byte
+	iov  [2][]byte
+	bufs net.Buffers
+}
+
+var iovecPool = sync.Pool{New: func() any { return new(iovec) }}
+
+// getIovec takes an iovec from the pool.
+func getIovec() *iovec { return iovecPool.Get().(*iovec) }
+
+// putIovec drops the payload references of v and returns it to the pool.
+func putIovec(v *iovec) {
+	v.iov = [2][]byte{}
+	v.bufs = nil
+	iovecPool.Put(v)
+}
+
 // copyWriteMax is the largest payload that is copied behind its header into
 // a pooled scratch buffer and sent with one Write call. Larger payloads are
 // sent with net.Buffers (writev on TCP connections) to avoid the copy.
@@ -68,13 +94,13 @@ func (c *Conn) writeFrameLocked(b0 byte, p []byte) error {
 		_, err = c.nc.Write(bf.b[off : maxServerHeader+n])
 		bf.put()
 	} else {
-		off := putServerHeader(c.whdr[:], b0, len(p))
-		c.iov[0] = c.whdr[off:]
-		c.iov[1] = p
-		c.wbufs = c.iov[:]
-		_, err = c.wbufs.WriteTo(c.nc)
-		c.iov = [2][]byte{}
-		c.wbufs = nil
+		v := getIovec()
+		off := putServerHeader(v.hdr[:], b0, len(p))
+		v.iov[0] = v.hdr[off:]
+		v.iov[1] = p
+		v.bufs = v.iov[:]
+		_, err = v.bufs.WriteTo(c.nc)
+		putIovec(v)
 	}
 	if err != nil {
 		c.werr = err

@@ -3,16 +3,19 @@ package websocket
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/centrifugal/protocol"
 	"github.com/gobwas/glob"
 
 	"github.com/gyrehq/gyre"
+	"github.com/gyrehq/gyre/internal/netpoll"
 	"github.com/gyrehq/gyre/internal/ws"
 	"github.com/gyrehq/gyre/node"
 )
@@ -33,6 +36,10 @@ type Config struct {
 	DecompressedMessageSizeLimit int64
 	// WriteTimeout (1s) bounds every write.
 	WriteTimeout time.Duration
+	// ReadMode is ReadModeEpoll or ReadModeGoroutine; empty selects
+	// ReadModeEpoll. Where epoll is unavailable the handler falls back to
+	// ReadModeGoroutine.
+	ReadMode string
 	// KeepHeaders names the request headers a session keeps for later use
 	// (proxies' http_headers, client.user_id_http_header); others are
 	// dropped after the upgrade to save memory.
@@ -49,6 +56,7 @@ type Handler struct {
 	anyOrig bool
 	log     *slog.Logger
 	conns   sync.WaitGroup
+	poller  *netpoll.Poller // nil: goroutine read mode
 }
 
 // Wait blocks until every connection this handler served has ended, or ctx
@@ -76,6 +84,18 @@ func New(n *node.Node, cfg Config) (*Handler, error) {
 	}
 	if h.cfg.MessageSizeLimit <= 0 {
 		h.cfg.MessageSizeLimit = 65536
+	}
+	switch h.cfg.ReadMode {
+	case "", ReadModeEpoll:
+		p, err := netpoll.Default()
+		if err != nil {
+			h.log.Info("websocket read mode epoll unavailable, using goroutine", "error", err)
+			break
+		}
+		h.poller = p
+	case ReadModeGoroutine:
+	default:
+		return nil, fmt.Errorf("websocket: unknown read mode %q", h.cfg.ReadMode)
 	}
 	for _, o := range cfg.AllowedOrigins {
 		if o == "*" {
@@ -111,7 +131,17 @@ const (
 	subprotocolProtobuf = "centrifuge-protobuf"
 )
 
-// ServeHTTP upgrades the request and runs the read loop.
+// ReadMode reports the read mode in effect: ReadModeEpoll or
+// ReadModeGoroutine.
+func (h *Handler) ReadMode() string {
+	if h.poller != nil {
+		return ReadModeEpoll
+	}
+	return ReadModeGoroutine
+}
+
+// ServeHTTP upgrades the request and hands the connection to the poller
+// (epoll read mode) or to a read loop goroutine.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	proto := protocol.TypeJSON
 	q := r.URL.Query()
@@ -135,10 +165,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		proto = protocol.TypeProtobuf
 	}
 	t := &transport{conn: conn, proto: proto, writeTimeout: h.cfg.WriteTimeout}
+	var pc *polledConn
+	if h.poller != nil {
+		pc = newPolled(h, t)
+	}
 	sess, err := h.node.NewSession(t, node.ConnInfo{RemoteAddr: r.RemoteAddr, Header: h.keptHeaders(r.Header)})
 	if err != nil {
+		t.pc.Store(nil)
 		_ = t.Close(gyre.DisconnectShutdown)
 		_ = conn.Close()
+		return
+	}
+	if pc != nil && pc.register(h.poller, t, sess) {
 		return
 	}
 	// The read loop runs on a goroutine of its own so that this one can
@@ -169,10 +207,7 @@ func (h *Handler) readLoop(conn *ws.Conn, sess *node.Session) {
 	for {
 		_, payload, release, err := conn.ReadMessage()
 		if err != nil {
-			var ce *ws.CloseError
-			if !errors.As(err, &ce) {
-				h.log.Debug("websocket read ended", "client", sess.ID(), "error", err)
-			}
+			h.logReadEnd(sess, err)
 			sess.Closed()
 			return
 		}
@@ -184,12 +219,22 @@ func (h *Handler) readLoop(conn *ws.Conn, sess *node.Session) {
 	}
 }
 
+// logReadEnd logs why a connection's read side ended, unless the client
+// closed it with a close frame.
+func (h *Handler) logReadEnd(sess *node.Session, err error) {
+	var ce *ws.CloseError
+	if !errors.As(err, &ce) {
+		h.log.Debug("websocket read ended", "client", sess.ID(), "error", err)
+	}
+}
+
 // transport adapts a ws.Conn to node.Transport.
 type transport struct {
 	conn         *ws.Conn
 	proto        protocol.Type
 	writeTimeout time.Duration
 	closeOnce    sync.Once
+	pc           atomic.Pointer[polledConn] // set in epoll read mode
 }
 
 func (t *transport) Name() string            { return "websocket" }
@@ -209,17 +254,33 @@ const closeWait = 5 * time.Second
 
 func (t *transport) Close(d gyre.Disconnect) error {
 	t.closeOnce.Do(func() {
+		pc := t.pc.Load()
 		if d.Code == gyre.DisconnectConnectionClosed.Code {
-			_ = t.conn.Close()
+			t.abort(pc)
 			return
 		}
 		_ = t.conn.SetWriteDeadline(time.Now().Add(t.writeTimeout))
 		if err := t.conn.WriteClose(uint16(d.Code), d.Reason); err != nil {
-			_ = t.conn.Close()
+			t.abort(pc)
 			return
 		}
-		// The read loop sees the client's close (or the deadline) and ends.
+		// The reader sees the client's close (or the deadline) and ends.
+		// A polled connection has no read deadline: a timer ends it.
+		if pc != nil {
+			pc.closeAfter(closeWait)
+			return
+		}
 		_ = t.conn.SetReadDeadline(time.Now().Add(closeWait))
 	})
 	return nil
+}
+
+// abort closes the connection now. A polled connection is closed by its
+// poller callback, which leaves the poller first.
+func (t *transport) abort(pc *polledConn) {
+	if pc != nil {
+		pc.abort()
+		return
+	}
+	_ = t.conn.Close()
 }

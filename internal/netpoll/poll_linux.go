@@ -1,0 +1,252 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Poller waits for readability of registered sockets on a few epoll
+// instances (shards), each served by one goroutine while it has sockets.
+type Poller struct {
+	shards []*shard
+}
+
+// shard is one epoll instance and the sockets registered with it.
+type shard struct {
+	epfd   int
+	wakefd int // eventfd that wakes the goroutine when the last socket goes
+
+	mu      sync.RWMutex
+	descs   []*Desc // indexed by descriptor number
+	count   int     // registered sockets
+	gen     uint32  // last registration number handed out
+	running bool    // the shard's goroutine exists
+}
+
+// Desc is a socket registered with a Poller.
+type Desc struct {
+	s       *shard
+	rc      syscall.RawConn
+	fn      func(*Desc)
+	fd      int32
+	gen     uint32 // registration number, carried by its epoll events
+	state   atomic.Int32
+	removed atomic.Bool
+}
+
+// New creates a poller with n shards (n < 1 means 1). Its goroutines start
+// with the first Add and end when the last socket is removed.
+func New(n int) (*Poller, error) {
+	p := &Poller{}
+	for range max(n, 1) {
+		s, err := newShard()
+		if err != nil {
+			_ = p.Close()
+			return nil, err
+		}
+		p.shards = append(p.shards, s)
+	}
+	return p, nil
+}
+
+// newShard creates an epoll instance with its wake-up eventfd.
+func newShard() (*shard, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	wfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	// Registration number 0 marks the eventfd (sockets get 1 and up).
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wfd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &ev); err != nil {
+		unix.Close(epfd)
+		unix.Close(wfd)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return &shard{epfd: epfd, wakefd: wfd}, nil
+}
+
+// Close releases the epoll instances. It fails with ErrPollerBusy while
+// sockets are registered. The process-wide Default poller is never closed.
+func (p *Poller) Close() error {
+	for _, s := range p.shards {
+		s.mu.Lock()
+		busy := s.count > 0 || s.running
+		s.mu.Unlock()
+		if busy {
+			return ErrPollerBusy
+		}
+	}
+	for _, s := range p.shards {
+		unix.Close(s.epfd)
+		unix.Close(s.wakefd)
+	}
+	p.shards = nil
+	return nil
+}
+
+// Add registers the socket of c (typically a *net.TCPConn) and returns its
+// Desc. fn runs, with the Desc, on a goroutine of its own whenever the
+// socket becomes readable, reports an error or hang-up, or Trigger is
+// called; it never runs concurrently with itself. Data that is already
+// waiting when Add is called produces an event too, so fn may run before
+// Add returns. The caller must not call Read on c afterwards (use
+// Desc.Read) and must call Remove before closing c.
+func (p *Poller) Add(c syscall.Conn, fn func(*Desc)) (*Desc, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
+		return nil, err
+	}
+	s := p.shards[fd%len(p.shards)]
+	d := &Desc{s: s, rc: rc, fn: fn, fd: int32(fd)}
+
+	s.mu.Lock()
+	s.gen++
+	if s.gen == 0 {
+		s.gen = 1
+	}
+	d.gen = s.gen
+	if fd >= len(s.descs) {
+		s.descs = append(s.descs, make([]*Desc, fd+1-len(s.descs)+len(s.descs)/2)...)
+	}
+	if s.descs[fd] == nil {
+		s.count++
+	}
+	// A leftover entry belongs to a socket closed without Remove; the
+	// kernel dropped its registration with the descriptor.
+	s.descs[fd] = d
+	if !s.running {
+		s.running = true
+		go s.loop()
+	}
+	s.mu.Unlock()
+
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd), Pad: int32(d.gen)}
+	var cerr error
+	if err := rc.Control(func(f uintptr) { cerr = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, int(f), &ev) }); err != nil {
+		cerr = err
+	}
+	if cerr != nil {
+		d.forget()
+		return nil, os.NewSyscallError("epoll_ctl", cerr)
+	}
+	return d, nil
+}
+
+// Remove deregisters the socket; its callback is not started for later
+// readiness (a call already running or scheduled still runs, and Trigger
+// still works). Call it before closing the connection. Calls after the
+// first return nil.
+func (d *Desc) Remove() error {
+	if !d.removed.CompareAndSwap(false, true) {
+		return nil
+	}
+	var cerr error
+	// On a connection that is already closed Control fails, and the kernel
+	// has dropped the registration together with the descriptor.
+	_ = d.rc.Control(func(f uintptr) { cerr = unix.EpollCtl(d.s.epfd, unix.EPOLL_CTL_DEL, int(f), nil) })
+	d.forget()
+	if cerr != nil {
+		return os.NewSyscallError("epoll_ctl", cerr)
+	}
+	return nil
+}
+
+// forget drops d from its shard's table and wakes the shard's goroutine
+// when it was the last socket, so that it exits.
+func (d *Desc) forget() {
+	s := d.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if int(d.fd) < len(s.descs) && s.descs[d.fd] == d {
+		s.descs[d.fd] = nil
+		s.count--
+		if s.count == 0 && s.running {
+			one := [8]byte{1}
+			_, _ = unix.Write(s.wakefd, one[:]) // native endianness: 1 on little-endian; any non-zero value wakes
+		}
+	}
+}
+
+// loop is the shard's goroutine: it waits for events and schedules the
+// callbacks of readable sockets. It exits when no socket is registered.
+func (s *shard) loop() {
+	events := make([]unix.EpollEvent, 128)
+	for {
+		n, err := unix.EpollWait(s.epfd, events, -1)
+		if err != nil && err != unix.EINTR {
+			// Only EBADF/EFAULT/EINVAL are possible: a bug. Stop
+			// rather than spin; registered sockets get no more events.
+			s.mu.Lock()
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.RLock()
+		for _, ev := range events[:max(n, 0)] {
+			if ev.Pad == 0 {
+				var b [8]byte
+				_, _ = unix.Read(s.wakefd, b[:])
+				continue
+			}
+			if int(ev.Fd) < len(s.descs) {
+				if d := s.descs[ev.Fd]; d != nil && d.gen == uint32(ev.Pad) {
+					d.schedule()
+				}
+			}
+		}
+		s.mu.RUnlock()
+		s.mu.Lock()
+		if s.count == 0 {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Read reads from the socket without blocking. It returns ErrWouldBlock
+// when no data is available, io.EOF when the peer closed its side, and
+// net.ErrClosed (wrapped) once the connection was closed; it is safe to
+// call concurrently with closing the connection.
+func (d *Desc) Read(p []byte) (int, error) {
+	var (
+		n    int
+		rerr error
+	)
+	if err := d.rc.Control(func(f uintptr) {
+		for {
+			n, rerr = unix.Read(int(f), p)
+			if rerr != unix.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return 0, err
+	}
+	switch {
+	case rerr == unix.EAGAIN:
+		return 0, ErrWouldBlock
+	case rerr != nil:
+		return 0, os.NewSyscallError("read", rerr)
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
