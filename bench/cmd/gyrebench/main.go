@@ -100,6 +100,7 @@ func (o *options) scenarios() []scenario {
 		scenario{"fanout_pb", scenFanout(true)},
 		scenario{"churn", scenChurn},
 		scenario{"chat", scenChat},
+		scenario{"slowpeer", scenSlowPeer},
 	)
 	return filter(s, o.only)
 }
@@ -291,6 +292,12 @@ var rows = []row{
 	{scen: "chat", key: "cpu_us_per_pub", label: "chat: server CPU per client publish, µs"},
 	{scen: "chat", key: "p99_ms", label: "chat: latency p99, ms"},
 	{scen: "chat", key: "loss", label: "chat: lost deliveries", sum: true},
+	{scen: "slowpeer", key: "p99_ms_alone", label: "slow peer: fan-out 1k p99 without a slow subscriber, ms"},
+	{scen: "slowpeer", key: "p99_ms_with_slow", label: "slow peer: p99 with one subscriber that never reads, ms"},
+	{scen: "slowpeer", key: "p99_ratio", label: "slow peer: p99 with / without", target: "Gyre ≤ 1.2", check: func(g, _ float64) bool { return g <= 1.2 }},
+	{scen: "slowpeer", key: "loss_with_slow", label: "slow peer: lost deliveries to the others", sum: true},
+	{scen: "slowpeer", key: "rss_growth_mib", label: "slow peer: server RSS growth during the slow run, MiB"},
+	{scen: "slowpeer", key: "slow_dropped", label: "slow peer: slow subscriber dropped (1 = yes)"},
 }
 
 func ratioLE(x float64) func(g, r float64) bool {

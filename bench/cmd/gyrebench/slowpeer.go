@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"time"
+)
+
+// slowpeer: the fan-out of the fanout scenario measured twice — without and
+// then with one subscriber that never reads — so the table shows whether a
+// slow consumer costs the others latency (target: p99 within 20%) and
+// whether the server's memory stays bounded.
+func scenSlowPeer(srv *server, opt *options) (metrics, error) {
+	const ch = "bench:slowpeer"
+	conns, err := connectMany(srv, opt.fanSubs, jsonOnly, func(int) string { return ch }, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(conns)
+	pub := newPublisher(srv, 16)
+	defer pub.close()
+	// 4 KiB payloads: the slow subscriber's queue (1 MiB) and its socket
+	// buffers fill within the window.
+	const pad = 4096
+	rate := opt.fanRate * 2
+	time.Sleep(opt.settle)
+	base := fanoutStep(srv, conns, pub, ch, rate, opt.fanWindow, pad)
+	rssBase := procRSS(srv.pid)
+
+	slow, err := slowSubscriber(srv, ch)
+	if err != nil {
+		return nil, fmt.Errorf("slow subscriber: %w", err)
+	}
+	defer slow.Close()
+	with := fanoutStep(srv, conns, pub, ch, rate, opt.fanWindow, pad)
+	rssWith := procRSS(srv.pid)
+	dropped := 0.0
+	_ = slow.SetReadDeadline(time.Now().Add(opt.fanWindow))
+	if dropped, err = drainUntilClosed(slow); err != nil {
+		return nil, err
+	}
+	ratio := with["p99_ms"] / max(base["p99_ms"], 0.001)
+	return metrics{
+		"p99_ms_alone":     base["p99_ms"],
+		"p99_ms_with_slow": with["p99_ms"],
+		"p99_ratio":        ratio,
+		"loss_with_slow":   with["loss"],
+		"rss_growth_mib":   float64(rssWith-rssBase) / (1 << 20),
+		"slow_dropped":     dropped,
+		"gen_cpu_pct":      with["gen_cpu_pct"],
+	}, nil
+}
+
+// slowSubscriber connects, subscribes to ch, and then never reads again.
+func slowSubscriber(srv *server, ch string) (net.Conn, error) {
+	nc, err := net.DialTimeout("tcp", srv.addr, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	// A small receive buffer makes the server's queue, not the kernel, hold
+	// what the client does not read.
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096)
+	}
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(nc, "GET /connection/websocket HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", srv.addr)
+	br := bufio.NewReader(nc)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	cmds := fmt.Sprintf(`{"id":1,"connect":{"token":%q}}`+"\n"+`{"id":2,"subscribe":{"channel":%q}}`, makeToken("slowpeer"), ch)
+	if _, err := nc.Write(maskedText([]byte(cmds))); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	var seen []byte
+	buf := make([]byte, 4096)
+	for !bytes.Contains(seen, []byte(`"id":2`)) {
+		n, err := br.Read(buf)
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		seen = append(seen, buf[:n]...)
+	}
+	_ = nc.SetDeadline(time.Time{})
+	return nc, nil
+}
+
+// maskedText frames payload as a client text frame with a zero mask key.
+func maskedText(p []byte) []byte {
+	var hdr []byte
+	switch {
+	case len(p) < 126:
+		hdr = []byte{0x81, 0x80 | byte(len(p))}
+	case len(p) < 1<<16:
+		hdr = []byte{0x81, 0x80 | 126, 0, 0}
+		binary.BigEndian.PutUint16(hdr[2:], uint16(len(p)))
+	default:
+		hdr = make([]byte, 10)
+		hdr[0], hdr[1] = 0x81, 0x80|127
+		binary.BigEndian.PutUint64(hdr[2:], uint64(len(p)))
+	}
+	return append(append(hdr, 0, 0, 0, 0), p...)
+}
+
+// drainUntilClosed reads what the server still sends; it reports 1 when the
+// server closed the connection (the slow client was dropped) before the
+// deadline, 0 when it was still open.
+func drainUntilClosed(nc net.Conn) (float64, error) {
+	buf := make([]byte, 64<<10)
+	for {
+		_, err := nc.Read(buf)
+		if err == nil {
+			continue
+		}
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return 0, nil
+		}
+		return 1, nil
+	}
+}
