@@ -68,6 +68,7 @@ func Default() *Config {
 		},
 		GRPCAPI:    GRPCAPI{Port: 10000},
 		Prometheus: Prometheus{HandlerPrefix: "/metrics"},
+		Debug:      Debug{HandlerPrefix: "/debug/pprof"},
 		Health:     Health{HandlerPrefix: "/health"},
 		Shutdown:   Shutdown{Timeout: seconds(30)},
 		Proxies:    []NamedProxy{},

@@ -160,7 +160,7 @@ var centrifugoOnly = func() map[string]bool {
 	}
 	add("", "map_broker", "controller", "shared_poll",
 		"consumers", "sse", "http_stream", "webtransport", "uni_sse", "uni_http_stream",
-		"uni_websocket", "uni_grpc", "emulation", "admin", "swagger", "debug", "init",
+		"uni_websocket", "uni_grpc", "emulation", "admin", "swagger", "init",
 		"opentelemetry", "graphite", "usage_stats", "enable_unreleased_features")
 	add("http_server.", "tls_autocert", "tls_external", "internal_tls", "http3", "h2c_external")
 	for _, r := range []string{"engine.redis.", "broker.redis.", "presence_manager.redis."} {

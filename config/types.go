@@ -38,6 +38,8 @@ type Config struct {
 	PresenceManager PresenceManager `json:"presence_manager"`
 	// GRPCAPI configures the gRPC server API.
 	GRPCAPI GRPCAPI `json:"grpc_api"`
+	// Debug serves Go's pprof profiles.
+	Debug Debug `json:"debug"`
 	// Prometheus configures the metrics endpoint.
 	Prometheus Prometheus `json:"prometheus"`
 	// Health configures the health-check endpoint.
@@ -300,6 +302,12 @@ type GRPCAPI struct {
 	MaxReceiveMessageSize int    `json:"max_receive_message_size" doc:"Maximum size in bytes of one request message; 0 means gRPC's default of 4 MiB."`
 	// TLS serves the gRPC API over TLS.
 	TLS TLS `json:"tls"`
+}
+
+// Debug configures the pprof endpoint.
+type Debug struct {
+	Enabled       bool   `json:"enabled" doc:"Serve Go's pprof profiles on the internal port; requests need the HTTP API key (unless http_api.insecure)."`
+	HandlerPrefix string `json:"handler_prefix" doc:"URL path of the pprof endpoint."`
 }
 
 // Prometheus configures the metrics endpoint.

@@ -140,6 +140,7 @@ func (c *Config) Validate() error {
 	v.oneOf("grpc_api.error_mode", c.GRPCAPI.ErrorMode, "", "transport")
 	v.nonNegative("grpc_api.max_receive_message_size", c.GRPCAPI.MaxReceiveMessageSize)
 	v.handlerPrefix("prometheus.handler_prefix", c.Prometheus.HandlerPrefix)
+	v.handlerPrefix("debug.handler_prefix", c.Debug.HandlerPrefix)
 	v.handlerPrefix("health.handler_prefix", c.Health.HandlerPrefix)
 	v.nonNegativeDuration("shutdown.timeout", c.Shutdown.Timeout)
 	if len(v.errs) == 0 {

@@ -60,6 +60,9 @@ func (a *App) buildMux() error {
 			_, _ = w.Write([]byte("{}"))
 		})
 	}
+	if cfg.Debug.Enabled {
+		a.mountDebug(in)
+	}
 	if cfg.Prometheus.Enabled {
 		in.Handle(exact(cfg.Prometheus.HandlerPrefix), promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
 	}

@@ -162,3 +162,31 @@ func TestUserConnectionLimit(t *testing.T) {
 	other := newClient(t, ts, protoJSON, centrifuge.Config{Token: userToken(t, "someone-else")})
 	connect(t, other)
 }
+
+// TestDebugEndpoint: pprof is served on the internal port, to API key
+// holders only.
+func TestDebugEndpoint(t *testing.T) {
+	ts := startServer(t, func(cfg *config.Config) {
+		cfg.Debug.Enabled = true
+		cfg.HTTPServer.InternalAddress = "127.0.0.1"
+		cfg.HTTPServer.InternalPort = freePort(t)
+	})
+	base := "http://" + ts.srv.InternalAddr().String() + "/debug/pprof/"
+	if code, _ := httpGet(t, base); code != http.StatusUnauthorized {
+		t.Fatalf("without a key: %d, want 401", code)
+	}
+	req, _ := http.NewRequestWithContext(ctxT(t), http.MethodGet, base+"goroutine?debug=1", nil)
+	req.Header.Set("X-API-Key", testAPIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "goroutine profile") {
+		t.Fatalf("with the key: %d %.200s", resp.StatusCode, body)
+	}
+	if code, _ := httpGet(t, "http://"+ts.srv.Addr().String()+"/debug/pprof/"); code != http.StatusNotFound {
+		t.Fatalf("pprof on the client port: %d, want 404", code)
+	}
+}
