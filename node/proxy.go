@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/gyrehq/gyre"
@@ -46,17 +45,13 @@ func proxyName(name string) string {
 func (s *Session) proxyClient() gyre.ProxyClient {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var h http.Header
-	if s.conn.Header != nil {
-		h = s.conn.Header
-	}
 	return gyre.ProxyClient{
 		ClientID:  s.id,
 		Transport: s.transport.Name(),
 		Protocol:  string(s.transport.Protocol()),
 		User:      s.user,
 		Meta:      s.meta,
-		Headers:   h,
+		Headers:   s.conn.Header,
 	}
 }
 

@@ -79,7 +79,7 @@ func (s *Session) handleConnect(id uint32, req *protocol.ConnectRequest) error {
 		}
 	}
 	if !haveCred && cfg.UserIDHTTPHeader != "" && s.conn.Header != nil {
-		if u := s.conn.Header.Get(cfg.UserIDHTTPHeader); u != "" {
+		if u := headerValue(s.conn.Header, cfg.UserIDHTTPHeader); u != "" {
 			user, haveCred = u, true
 		}
 	}
@@ -269,3 +269,17 @@ func (s *Session) handleRefresh(id uint32, req *protocol.RefreshRequest) error {
 
 // cloneStr copies a string decoded from a (reused) frame buffer.
 func cloneStr(v string) string { return strings.Clone(v) }
+
+// headerValue returns the first value of a header, matching the name
+// case-insensitively.
+func headerValue(h map[string][]string, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	for k, v := range h {
+		if len(v) > 0 && strings.EqualFold(k, name) {
+			return v[0]
+		}
+	}
+	return ""
+}

@@ -1,8 +1,6 @@
 package node
 
 import (
-	"net/http"
-
 	"github.com/centrifugal/protocol"
 	"github.com/gyrehq/gyre"
 )
@@ -29,5 +27,7 @@ type Transport interface {
 // ConnInfo is what the transport knows about the connection's request.
 type ConnInfo struct {
 	RemoteAddr string
-	Header     http.Header
+	// Header holds the request headers the transport kept (canonical keys,
+	// as in net/http).
+	Header map[string][]string
 }

@@ -190,3 +190,24 @@ func TestDebugEndpoint(t *testing.T) {
 		t.Fatalf("pprof on the client port: %d, want 404", code)
 	}
 }
+
+// TestUserIDHTTPHeader: with client.user_id_http_header, a trusted proxy's
+// header names the user of a connection without a token.
+func TestUserIDHTTPHeader(t *testing.T) {
+	ts := startServer(t, func(cfg *config.Config) { cfg.Client.UserIDHTTPHeader = "X-User-Id" })
+	c := newClient(t, ts, protoJSON, centrifuge.Config{Header: http.Header{"X-User-Id": []string{"from-proxy"}}})
+	connect(t, c)
+	sub, _ := subscribe(t, c, "chat:hdr", centrifuge.SubscriptionConfig{})
+	pr, err := sub.Presence(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ci := range pr.Clients {
+		if ci.User != "from-proxy" {
+			t.Fatalf("user %q, want from-proxy", ci.User)
+		}
+	}
+	if len(pr.Clients) != 1 {
+		t.Fatalf("presence %+v", pr.Clients)
+	}
+}
