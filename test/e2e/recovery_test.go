@@ -638,4 +638,3 @@ type recAPIPub struct {
 	Data   json.RawMessage `json:"data"`
 	Offset uint64          `json:"offset"`
 }
-
