@@ -67,3 +67,18 @@ func BenchmarkFanout(b *testing.B) {
 		})
 	}
 }
+
+// TestFrameRepliesShareOneWrite: the replies to the commands of one frame
+// (an SDK's connect with its subscribes) go out in one transport write.
+func TestFrameRepliesShareOneWrite(t *testing.T) {
+	n := newTestNode(t, nil)
+	for _, p := range []protocol.Type{protocol.TypeJSON, protocol.TypeProtobuf} {
+		_, tr := connectSession(t, n, p, "a", "b", "c")
+		tr.mu.Lock()
+		frames := len(tr.frames)
+		tr.mu.Unlock()
+		if frames != 1 {
+			t.Fatalf("%s: 4 replies in %d writes, want 1", p, frames)
+		}
+	}
+}

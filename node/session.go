@@ -68,9 +68,21 @@ func (s *Session) HandleFrame(frame []byte) bool {
 	}
 	dec := protocol.GetCommandDecoder(proto, frame)
 	defer protocol.PutCommandDecoder(proto, dec)
+	corked := false
+	defer func() {
+		if corked {
+			s.uncork()
+		}
+	}()
 	for {
 		cmd, err := dec.Decode()
 		if cmd != nil {
+			if err == nil && !corked {
+				// More commands follow in this frame (an SDK's connect with
+				// its subscribes): their replies go out in one write.
+				corked = true
+				s.cork()
+			}
 			if !s.handleCommand(cmd) {
 				return false
 			}

@@ -21,6 +21,9 @@ type writer struct {
 	queued   int
 	flushing bool
 	closed   bool
+	// corked holds the flush while a frame's commands are handled, so that
+	// their replies share one write.
+	corked bool
 	// idle, when set, is closed by the flush goroutine as it exits, so that
 	// closing waits for an in-flight write before writing what is left.
 	idle chan struct{}
@@ -45,11 +48,37 @@ func (s *Session) enqueue(msg []byte) {
 	}
 	w.queue = append(w.queue, msg)
 	w.queued += len(msg)
-	start := !w.flushing
-	w.flushing = true
+	start := !w.flushing && !w.corked
+	if start {
+		w.flushing = true
+	}
 	w.mu.Unlock()
 	if start {
 		go s.flush()
+	}
+}
+
+// cork holds flushing until uncork.
+func (s *Session) cork() {
+	s.w.mu.Lock()
+	s.w.corked = true
+	s.w.mu.Unlock()
+}
+
+// uncork releases the flush and writes what was queued meanwhile, on the
+// calling goroutine (the transport's reader), which saves starting a flush
+// goroutine.
+func (s *Session) uncork() {
+	w := &s.w
+	w.mu.Lock()
+	w.corked = false
+	start := !w.flushing && !w.closed && len(w.queue) > 0
+	if start {
+		w.flushing = true
+	}
+	w.mu.Unlock()
+	if start {
+		s.flush()
 	}
 }
 
