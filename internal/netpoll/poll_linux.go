@@ -22,6 +22,13 @@ type Poller struct {
 type shard struct {
 	epfd   int
 	wakefd int // eventfd that wakes the goroutine when the last socket goes
+	// epf wraps epfd so that the shard's goroutine waits for events in the
+	// Go runtime's netpoller (the epoll fd is itself pollable) instead of
+	// blocking an OS thread in epoll_wait: with few Ps, a thread blocked in
+	// a raw syscall has to win a P back after every wake-up, which showed up
+	// as tail latency for everyone under load.
+	epf  *os.File
+	eprc syscall.RawConn
 
 	mu      sync.RWMutex
 	descs   []*Desc // indexed by descriptor number
@@ -74,7 +81,19 @@ func newShard() (*shard, error) {
 		unix.Close(wfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	return &shard{epfd: epfd, wakefd: wfd}, nil
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		unix.Close(wfd)
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	epf := os.NewFile(uintptr(epfd), "epoll")
+	rc, err := epf.SyscallConn()
+	if err != nil {
+		epf.Close()
+		unix.Close(wfd)
+		return nil, err
+	}
+	return &shard{epfd: epfd, wakefd: wfd, epf: epf, eprc: rc}, nil
 }
 
 // Close releases the epoll instances. It fails with ErrPollerBusy while
@@ -89,7 +108,7 @@ func (p *Poller) Close() error {
 		}
 	}
 	for _, s := range p.shards {
-		unix.Close(s.epfd)
+		_ = s.epf.Close()
 		unix.Close(s.wakefd)
 	}
 	p.shards = nil
@@ -188,8 +207,23 @@ func (d *Desc) forget() {
 func (s *shard) loop() {
 	events := make([]unix.EpollEvent, 128)
 	for {
-		n, err := unix.EpollWait(s.epfd, events, -1)
-		if err != nil && err != unix.EINTR {
+		var (
+			n    int
+			werr error
+		)
+		// Take ready events without blocking; when there are none, park in
+		// the runtime's netpoller until the epoll fd becomes readable.
+		err := s.eprc.Read(func(fd uintptr) bool {
+			n, werr = unix.EpollWait(int(fd), events, 0)
+			if werr == unix.EINTR {
+				n, werr = 0, nil
+			}
+			return n > 0 || werr != nil
+		})
+		if err == nil {
+			err = werr
+		}
+		if err != nil {
 			// Only EBADF/EFAULT/EINVAL are possible: a bug. Stop
 			// rather than spin; registered sockets get no more events.
 			s.mu.Lock()

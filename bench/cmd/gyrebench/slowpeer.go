@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"os"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -32,17 +34,22 @@ func scenSlowPeer(srv *server, opt *options) (metrics, error) {
 	base := fanoutStep(srv, conns, pub, ch, rate, opt.fanWindow, pad)
 	rssBase := procRSS(srv.pid)
 
-	slow, err := slowSubscriber(srv, ch)
-	if err != nil {
-		return nil, fmt.Errorf("slow subscriber: %w", err)
+	var slow net.Conn
+	if os.Getenv("SLOWPEER_NONE") == "" {
+		slow, err = slowSubscriber(srv, ch)
+		if err != nil {
+			return nil, fmt.Errorf("slow subscriber: %w", err)
+		}
+		defer slow.Close()
 	}
-	defer slow.Close()
 	with := fanoutStep(srv, conns, pub, ch, rate, opt.fanWindow, pad)
 	rssWith := procRSS(srv.pid)
 	dropped := 0.0
-	_ = slow.SetReadDeadline(time.Now().Add(opt.fanWindow))
-	if dropped, err = drainUntilClosed(slow); err != nil {
-		return nil, err
+	if slow != nil {
+		_ = slow.SetReadDeadline(time.Now().Add(opt.fanWindow))
+		if dropped, err = drainUntilClosed(slow); err != nil {
+			return nil, err
+		}
 	}
 	ratio := with["p99_ms"] / max(base["p99_ms"], 0.001)
 	return metrics{
@@ -66,7 +73,13 @@ func slowSubscriber(srv *server, ch string) (net.Conn, error) {
 	d := net.Dialer{Timeout: 10 * time.Second, Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+			rcv := 4096
+			if v, err := strconv.Atoi(os.Getenv("SLOWPEER_RCVBUF")); err == nil {
+				rcv = v
+			}
+			if rcv > 0 {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcv)
+			}
 		})
 		if err != nil {
 			return err
