@@ -102,8 +102,13 @@ func TestBatchParallelBound(t *testing.T) {
 	const n, limit = 1100, 1024
 	var inFlight, peak atomic.Int64
 	release := make(chan struct{})
+	full := make(chan struct{}) // closed when the limit is first reached
+	var fullOnce sync.Once
 	b := &apitest.Backend{PresenceStatsFunc: func(string) (gyre.PresenceStats, error) {
 		cur := inFlight.Add(1)
+		if cur == limit {
+			fullOnce.Do(func() { close(full) })
+		}
 		for {
 			p := peak.Load()
 			if cur <= p || peak.CompareAndSwap(p, cur) {
@@ -123,11 +128,14 @@ func TestBatchParallelBound(t *testing.T) {
 		res, _ := api.New(b, nil).Batch(ctx, req)
 		done <- res
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for inFlight.Load() < limit && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	select {
+	case <-full:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("only %d commands in flight, want %d", inFlight.Load(), limit)
 	}
-	time.Sleep(20 * time.Millisecond) // give extra goroutines a chance to start
+	// The thing under test is that no command beyond the limit starts while
+	// the first 1024 block: give the other 76 goroutines time to try.
+	<-time.After(20 * time.Millisecond)
 	if got := peak.Load(); got != limit {
 		t.Errorf("peak in flight = %d, want %d", got, limit)
 	}

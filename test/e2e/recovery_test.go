@@ -214,6 +214,20 @@ func cutAll(t *testing.T, ts *testServer, ch string, clients []*recSub) {
 	waitChannelClients(t, ts, ch, 0)
 }
 
+// expectNotRecovered asserts every client resubscribed with recovered:false
+// at the stream's current top (offset last), then receives live again.
+func expectNotRecovered(t *testing.T, st *recStream, last uint64, clients ...*recSub) {
+	t.Helper()
+	for _, rs := range clients {
+		ev := rs.expectResubscribed(t, false)
+		if ev.StreamPosition.Offset != last || ev.StreamPosition.Epoch != st.epoch {
+			t.Fatalf("%s: position %+v, want the top {%d %s}", rs.p, ev.StreamPosition, last, st.epoch)
+		}
+		rs.last = last
+	}
+	expectLive(t, st, clients...)
+}
+
 func releaseAll(clients []*recSub) {
 	for _, rs := range clients {
 		rs.d.release()
@@ -341,14 +355,7 @@ func TestRecoverEpochChangeAfterRestart(t *testing.T) {
 		t.Fatalf("after restart the stream is at offset %d epoch %q, want a new epoch from offset 1 (old epoch %q)", first, st.epoch, oldEpoch)
 	}
 	releaseAll(clients)
-	for _, rs := range clients {
-		ev := rs.expectResubscribed(t, false)
-		if ev.StreamPosition.Epoch != st.epoch || ev.StreamPosition.Offset != last {
-			t.Fatalf("%s: position after epoch change %+v, want the new top {%d %s}", rs.p, ev.StreamPosition, last, st.epoch)
-		}
-		rs.last = last
-	}
-	expectLive(t, st, clients...)
+	expectNotRecovered(t, st, last, clients...)
 }
 
 // TestRecoverAfterHistoryTTL: history_ttl drops the publications but
@@ -379,14 +386,7 @@ func TestRecoverAfterHistoryTTL(t *testing.T) {
 		<-tick.C
 	}
 	releaseAll(clients)
-	for _, rs := range clients {
-		ev := rs.expectResubscribed(t, false)
-		if ev.StreamPosition.Offset != last || ev.StreamPosition.Epoch != st.epoch {
-			t.Fatalf("%s: position %+v, want {%d %s}", rs.p, ev.StreamPosition, last, st.epoch)
-		}
-		rs.last = last
-	}
-	expectLive(t, st, clients...)
+	expectNotRecovered(t, st, last, clients...)
 }
 
 // TestRecoverEpochChangeAfterMetaTTL: when history_meta_ttl passes without
@@ -413,14 +413,7 @@ func TestRecoverEpochChangeAfterMetaTTL(t *testing.T) {
 		t.Fatalf("after history_meta_ttl the publish got {%d %s}, want offset 1 in a new epoch (old %s)", first, st.epoch, oldEpoch)
 	}
 	releaseAll(clients)
-	for _, rs := range clients {
-		ev := rs.expectResubscribed(t, false)
-		if ev.StreamPosition.Offset != last || ev.StreamPosition.Epoch != st.epoch {
-			t.Fatalf("%s: position %+v, want {%d %s}", rs.p, ev.StreamPosition, last, st.epoch)
-		}
-		rs.last = last
-	}
-	expectLive(t, st, clients...)
+	expectNotRecovered(t, st, last, clients...)
 }
 
 // TestRecoverHistoryOverflow: with history_size 5, 20 publications made
@@ -439,14 +432,7 @@ func TestRecoverHistoryOverflow(t *testing.T) {
 	cutAll(t, ts, ch, clients)
 	_, last = st.publish(t, 20)
 	releaseAll(clients)
-	for _, rs := range clients {
-		ev := rs.expectResubscribed(t, false)
-		if ev.StreamPosition.Offset != last || ev.StreamPosition.Epoch != st.epoch {
-			t.Fatalf("%s: position %+v, want top {%d %s}", rs.p, ev.StreamPosition, last, st.epoch)
-		}
-		rs.last = last
-	}
-	expectLive(t, st, clients...)
+	expectNotRecovered(t, st, last, clients...)
 	// The position the client now holds is recoverable again.
 	cutAll(t, ts, ch, clients)
 	first, last = st.publish(t, 3)
@@ -482,14 +468,7 @@ func TestRecoverMaxPublicationLimit(t *testing.T) {
 	cutAll(t, ts, ch, clients)
 	_, last = st.publish(t, limit+1)
 	releaseAll(clients)
-	for _, rs := range clients {
-		ev := rs.expectResubscribed(t, false)
-		if ev.StreamPosition.Offset != last || ev.StreamPosition.Epoch != st.epoch {
-			t.Fatalf("%s: position %+v, want top {%d %s}", rs.p, ev.StreamPosition, last, st.epoch)
-		}
-		rs.last = last
-	}
-	expectLive(t, st, clients...)
+	expectNotRecovered(t, st, last, clients...)
 }
 
 // TestRecoverAfterHistoryRemove: API history_remove keeps the epoch and the
@@ -514,14 +493,7 @@ func TestRecoverAfterHistoryRemove(t *testing.T) {
 		t.Fatalf("history after history_remove: %+v, want no publications at {%d %s}", top, last, st.epoch)
 	}
 	releaseAll(clients)
-	for _, rs := range clients {
-		ev := rs.expectResubscribed(t, false)
-		if ev.StreamPosition.Offset != last || ev.StreamPosition.Epoch != st.epoch {
-			t.Fatalf("%s: position %+v, want {%d %s}", rs.p, ev.StreamPosition, last, st.epoch)
-		}
-		rs.last = last
-	}
-	expectLive(t, st, clients...)
+	expectNotRecovered(t, st, last, clients...)
 
 	// Nothing missed: an empty history at the client's own position
 	// recovers.
