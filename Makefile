@@ -23,7 +23,7 @@ demo-server: build
 
 ## test: everything CI runs: formatting, vet, race tests, docs in step, short fuzzing, the browser test
 test: fmt-check vet
-	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	@GO="$(GO)" scripts/gotest.sh -race -count=1 -timeout 10m $(PKGS)
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory test-browser
 

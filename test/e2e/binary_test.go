@@ -93,7 +93,7 @@ func TestBinaryAsAUserWould(t *testing.T) {
 	c := centrifuge.NewJsonClient("ws://"+addr+"/connection/websocket", centrifuge.Config{Token: tok})
 	t.Cleanup(c.Close)
 	connecting := make(chan centrifuge.ConnectingEvent, 10)
-	c.OnConnecting(func(e centrifuge.ConnectingEvent) { connecting <- e })
+	c.OnConnecting(feed[centrifuge.ConnectingEvent](t, connecting))
 	connect(t, c)
 	waitFor(t, connecting, "initial connecting event")
 	_, pubs := subscribe(t, c, "news:today", centrifuge.SubscriptionConfig{})

@@ -154,7 +154,7 @@ func TestUserConnectionLimit(t *testing.T) {
 	}
 	c := newClient(t, ts, protoJSON, centrifuge.Config{Token: userToken(t, "busy")})
 	disconnected := make(chan centrifuge.DisconnectedEvent, 1)
-	c.OnDisconnected(func(e centrifuge.DisconnectedEvent) { disconnected <- e })
+	c.OnDisconnected(feed[centrifuge.DisconnectedEvent](t, disconnected))
 	_ = c.Connect()
 	if e := waitFor(t, disconnected, "third connection refused"); e.Code != 3504 {
 		t.Fatalf("code %d, want 3504", e.Code)

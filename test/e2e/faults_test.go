@@ -24,6 +24,9 @@ func TestShutdownUnderLoad(t *testing.T) {
 	const clients = 20
 	codes := make(chan uint32, clients)
 	var all []*centrifuge.Client
+	done := make(chan struct{})
+	var drainers sync.WaitGroup
+	defer func() { close(done); drainers.Wait() }()
 	for i := range clients {
 		p := protocols[i%2]
 		c := newClient(t, ts, p, centrifuge.Config{Token: userToken(t, fmt.Sprintf("load-%d", i))})
@@ -34,7 +37,20 @@ func TestShutdownUnderLoad(t *testing.T) {
 			}
 		})
 		connect(t, c)
-		subscribe(t, c, "chat:load", centrifuge.SubscriptionConfig{})
+		// The publisher below goes on until the server has stopped, which
+		// may be more publications than the buffer holds: drain them.
+		_, pubs := subscribe(t, c, "chat:load", centrifuge.SubscriptionConfig{})
+		drainers.Add(1)
+		go func() {
+			defer drainers.Done()
+			for {
+				select {
+				case <-pubs:
+				case <-done:
+					return
+				}
+			}
+		}()
 		all = append(all, c)
 	}
 	stop := make(chan struct{})

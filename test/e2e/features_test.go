@@ -53,8 +53,8 @@ func TestJoinLeave(t *testing.T) {
 			}
 			joins := make(chan centrifuge.JoinEvent, 10)
 			leaves := make(chan centrifuge.LeaveEvent, 10)
-			sub.OnJoin(func(e centrifuge.JoinEvent) { joins <- e })
-			sub.OnLeave(func(e centrifuge.LeaveEvent) { leaves <- e })
+			sub.OnJoin(feed[centrifuge.JoinEvent](t, joins))
+			sub.OnLeave(feed[centrifuge.LeaveEvent](t, leaves))
 			if err := sub.Subscribe(); err != nil {
 				t.Fatal(err)
 			}
@@ -96,9 +96,11 @@ func TestServerSideSubscriptions(t *testing.T) {
 			subscribed := make(chan string, 10)
 			unsubscribed := make(chan string, 10)
 			pubs := make(chan centrifuge.ServerPublicationEvent, 10)
-			c.OnSubscribed(func(e centrifuge.ServerSubscribedEvent) { subscribed <- e.Channel })
-			c.OnUnsubscribed(func(e centrifuge.ServerUnsubscribedEvent) { unsubscribed <- e.Channel })
-			c.OnPublication(func(e centrifuge.ServerPublicationEvent) { pubs <- e })
+			onSub := feed(t, subscribed)
+			c.OnSubscribed(func(e centrifuge.ServerSubscribedEvent) { onSub(e.Channel) })
+			onUnsub := feed(t, unsubscribed)
+			c.OnUnsubscribed(func(e centrifuge.ServerUnsubscribedEvent) { onUnsub(e.Channel) })
+			c.OnPublication(feed[centrifuge.ServerPublicationEvent](t, pubs))
 			connect(t, c)
 			got := map[string]bool{}
 			for range 2 {
@@ -142,7 +144,7 @@ func TestTokenRefresh(t *testing.T) {
 				},
 			})
 			disconnected := make(chan centrifuge.DisconnectedEvent, 1)
-			c.OnDisconnected(func(e centrifuge.DisconnectedEvent) { disconnected <- e })
+			c.OnDisconnected(feed[centrifuge.DisconnectedEvent](t, disconnected))
 			connect(t, c)
 			waitFor(t, refreshed, "token refresh")
 			_, pubs := subscribe(t, c, "chat:refresh-"+string(p), centrifuge.SubscriptionConfig{})
@@ -163,7 +165,7 @@ func TestAPIDisconnect(t *testing.T) {
 	ts := startServer(t, nil)
 	c := newClient(t, ts, protoJSON, centrifuge.Config{Token: userToken(t, "gone")})
 	disconnected := make(chan centrifuge.DisconnectedEvent, 1)
-	c.OnDisconnected(func(e centrifuge.DisconnectedEvent) { disconnected <- e })
+	c.OnDisconnected(feed[centrifuge.DisconnectedEvent](t, disconnected))
 	connect(t, c)
 	apiCall(t, ts, "disconnect", map[string]any{"user": "gone"})
 	if e := waitFor(t, disconnected, "disconnect"); e.Code != 3503 {

@@ -169,7 +169,7 @@ func subscribe(t *testing.T, c *centrifuge.Client, ch string, cfg centrifuge.Sub
 	}
 	pubs := make(chan centrifuge.PublicationEvent, 1000)
 	subscribed := make(chan centrifuge.SubscribedEvent, 1)
-	sub.OnPublication(func(e centrifuge.PublicationEvent) { pubs <- e })
+	sub.OnPublication(feed[centrifuge.PublicationEvent](t, pubs))
 	sub.OnSubscribed(func(e centrifuge.SubscribedEvent) {
 		select {
 		case subscribed <- e:
@@ -206,4 +206,20 @@ func freePort(t *testing.T) int {
 
 func metadataKey(ctx context.Context, v string) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "authorization", v)
+}
+
+// feed returns a client event handler that sends each event to ch. The send
+// gives up once the test is over: centrifuge-go runs handlers one at a time
+// on a single queue, so one handler blocked on a full channel would stall
+// every later event of that client (including the one its Close waits for)
+// and hang the test binary instead of failing the test.
+func feed[T any](t testing.TB, ch chan<- T) func(T) {
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	return func(v T) {
+		select {
+		case ch <- v:
+		case <-stop:
+		}
+	}
 }

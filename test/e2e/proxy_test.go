@@ -165,7 +165,7 @@ func TestProxiesEndToEnd(t *testing.T) {
 
 					c := newClient(t, ts, p, centrifuge.Config{Data: []byte(`{"password":"open sesame"}`)})
 					connected := make(chan centrifuge.ConnectedEvent, 1)
-					c.OnConnected(func(e centrifuge.ConnectedEvent) { connected <- e })
+					c.OnConnected(feed[centrifuge.ConnectedEvent](t, connected))
 					if err := c.Connect(); err != nil {
 						t.Fatal(err)
 					}

@@ -165,7 +165,7 @@ func TestRecoverRace(t *testing.T) {
 			progress:   make(chan struct{}, 1),
 		}
 		sub.OnPublication(rc.onPublication)
-		sub.OnSubscribed(func(e centrifuge.SubscribedEvent) { rc.subscribed <- e })
+		sub.OnSubscribed(feed[centrifuge.SubscribedEvent](t, rc.subscribed))
 		// The server must never need its safety net here: an unsubscribe
 		// push 2500 (insufficient state) means it lost track of a position.
 		sub.OnSubscribing(func(e centrifuge.SubscribingEvent) {

@@ -133,9 +133,9 @@ func newRecSub(t *testing.T, ts *testServer, p protoKind, user, ch string, scfg 
 		subscribed:   make(chan centrifuge.SubscribedEvent, 100),
 		unsubscribed: make(chan centrifuge.UnsubscribedEvent, 100),
 	}
-	sub.OnPublication(func(e centrifuge.PublicationEvent) { rs.pubs <- e })
-	sub.OnSubscribed(func(e centrifuge.SubscribedEvent) { rs.subscribed <- e })
-	sub.OnUnsubscribed(func(e centrifuge.UnsubscribedEvent) { rs.unsubscribed <- e })
+	sub.OnPublication(feed[centrifuge.PublicationEvent](t, rs.pubs))
+	sub.OnSubscribed(feed[centrifuge.SubscribedEvent](t, rs.subscribed))
+	sub.OnUnsubscribed(feed[centrifuge.UnsubscribedEvent](t, rs.unsubscribed))
 	if err := sub.Subscribe(); err != nil {
 		t.Fatal(err)
 	}
@@ -522,8 +522,8 @@ func TestRecoverServerSideSubscription(t *testing.T) {
 			c := newClient(t, ts, p, cfg)
 			subscribed := make(chan centrifuge.ServerSubscribedEvent, 100)
 			pubs := make(chan centrifuge.ServerPublicationEvent, 1000)
-			c.OnSubscribed(func(e centrifuge.ServerSubscribedEvent) { subscribed <- e })
-			c.OnPublication(func(e centrifuge.ServerPublicationEvent) { pubs <- e })
+			c.OnSubscribed(feed[centrifuge.ServerSubscribedEvent](t, subscribed))
+			c.OnPublication(feed[centrifuge.ServerPublicationEvent](t, pubs))
 			connect(t, c)
 			ev := waitFor(t, subscribed, "server-side subscribed")
 			if ev.Channel != ch || !ev.Recoverable || !ev.Positioned || ev.WasRecovering || ev.Recovered || ev.StreamPosition == nil {
