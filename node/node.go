@@ -32,6 +32,7 @@ type Node struct {
 	started  time.Time
 
 	cluster cluster
+	wheel   *wheel // stale closes, pings and pong deadlines of every session
 
 	sessMu   sync.Mutex
 	sessions map[*Session]struct{}
@@ -62,6 +63,7 @@ func New(cfg Config) (*Node, error) {
 		sessions: map[*Session]struct{}{},
 		drained:  make(chan struct{}),
 	}
+	n.wheel = newSessionWheel(cfg.Client)
 	if err := n.broker.RegisterEventHandler(brokerHandler{n}); err != nil {
 		return nil, fmt.Errorf("node: register broker handler: %w", err)
 	}
@@ -83,7 +85,7 @@ func (n *Node) Version() string { return n.cfg.Version }
 // NewSession creates a session for a new connection. The session closes
 // itself with 3502 (stale) unless it connects within the stale delay.
 func (n *Node) NewSession(t Transport, ci ConnInfo) (*Session, error) {
-	s := &Session{node: n, transport: t, conn: ci, id: newUUID()}
+	s := &Session{node: n, transport: t, conn: ci, id: newUUID(), wheel: wheelEntry{slot: -1}}
 	if rl := n.cfg.Client.CommandRateLimit; rl > 0 {
 		s.limiter = newRateLimiter(rl, n.cfg.Client.CommandRateLimitBurst)
 	}
@@ -94,9 +96,11 @@ func (n *Node) NewSession(t Transport, ci ConnInfo) (*Session, error) {
 	}
 	n.sessions[s] = struct{}{}
 	n.sessMu.Unlock()
-	s.mu.Lock()
-	s.timer = time.AfterFunc(n.cfg.Client.StaleCloseDelay, s.onTimer)
-	s.mu.Unlock()
+	if d := n.cfg.Client.StaleCloseDelay; d > 0 {
+		s.mu.Lock()
+		n.wheel.schedule(s, phaseStale, d)
+		s.mu.Unlock()
+	}
 	return s, nil
 }
 

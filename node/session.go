@@ -36,8 +36,9 @@ type Session struct {
 	expireAt      int64 // Unix seconds; 0 = never
 	tokenChannels map[string]struct{}
 	subs          map[string]*subscriber
-	timer         *time.Timer // stale, then ping/pong
+	wheel         wheelEntry // stale close, then pings and pong deadlines (node.wheel)
 	awaitingPong  bool
+	pingAt        time.Time // when the last ping was queued
 	expireTimer   *time.Timer
 	presenceTimer *time.Timer
 	positionTimer *time.Timer
@@ -227,9 +228,7 @@ func (s *Session) closeWith(d gyre.Disconnect, sendClose bool) {
 	}
 	wasConnected := s.status == statusConnected
 	s.status = statusClosed
-	if s.timer != nil {
-		s.timer.Stop()
-	}
+	s.node.wheel.remove(s)
 	if s.expireTimer != nil {
 		s.expireTimer.Stop()
 	}

@@ -15,36 +15,47 @@ var (
 	pingProtobuf = []byte{}
 )
 
-// onTimer drives the session's single timer: stale close before connect,
-// then server pings and pong deadlines.
-func (s *Session) onTimer() {
-	s.mu.Lock()
-	switch s.status {
-	case statusClosed:
-		s.mu.Unlock()
-		return
-	case statusConnecting:
-		s.mu.Unlock()
-		s.Disconnect(gyre.DisconnectStale)
-		return
-	}
+// onWheel runs a session's duty from the node's wheel: the stale close
+// before connect, then server pings and pong deadlines.
+func (s *Session) onWheel(phase wheelPhase) {
 	cfg := s.node.cfg.Client
-	if s.awaitingPong && cfg.PongTimeout > 0 {
+	s.mu.Lock()
+	st := s.status
+	switch {
+	case st == statusClosed:
 		s.mu.Unlock()
-		s.Disconnect(gyre.DisconnectNoPong)
-		return
-	}
-	s.awaitingPong = true
-	if cfg.PongTimeout > 0 {
-		s.timer.Reset(cfg.PongTimeout)
-	} else {
-		s.timer.Reset(cfg.PingInterval)
-	}
-	s.mu.Unlock()
-	if s.transport.Protocol() == protocol.TypeJSON {
-		s.enqueue(pingJSON)
-	} else {
-		s.enqueue(pingProtobuf)
+	case phase == phaseStale:
+		s.mu.Unlock()
+		if st == statusConnecting {
+			go s.Disconnect(gyre.DisconnectStale)
+		}
+	case st != statusConnected:
+		s.mu.Unlock()
+	case phase == phasePong:
+		if s.awaitingPong {
+			s.mu.Unlock()
+			go s.Disconnect(gyre.DisconnectNoPong)
+			return
+		}
+		// The next ping is due one interval after the last one.
+		s.node.wheel.schedule(s, phasePing, cfg.PingInterval-time.Since(s.pingAt))
+		s.mu.Unlock()
+	case phase == phasePing:
+		s.awaitingPong = true
+		s.pingAt = time.Now()
+		if cfg.PongTimeout > 0 {
+			s.node.wheel.schedule(s, phasePong, cfg.PongTimeout)
+		} else {
+			s.node.wheel.schedule(s, phasePing, cfg.PingInterval)
+		}
+		s.mu.Unlock()
+		if s.transport.Protocol() == protocol.TypeJSON {
+			s.enqueue(pingJSON)
+		} else {
+			s.enqueue(pingProtobuf)
+		}
+	default:
+		s.mu.Unlock()
 	}
 }
 
@@ -52,13 +63,14 @@ func (s *Session) onTimer() {
 // interval and the full interval, so reconnect storms do not synchronise.
 func (s *Session) startPingLocked() {
 	if s.node.cfg.Client.PingInterval <= 0 {
-		s.timer.Stop()
+		s.node.wheel.remove(s)
 		return
 	}
-	s.timer.Reset(jitter(s.node.cfg.Client.PingInterval))
+	s.node.wheel.schedule(s, phasePing, jitter(s.node.cfg.Client.PingInterval))
 }
 
-// handlePong accepts a client pong (an empty command).
+// handlePong accepts a client pong (an empty command). The next ping is
+// already on the wheel: a pong only clears the deadline.
 func (s *Session) handlePong() bool {
 	cfg := s.node.cfg.Client
 	s.mu.Lock()
@@ -72,9 +84,6 @@ func (s *Session) handlePong() bool {
 		return true
 	}
 	s.awaitingPong = false
-	if cfg.PongTimeout > 0 {
-		s.timer.Reset(cfg.PingInterval)
-	}
 	s.mu.Unlock()
 	return true
 }

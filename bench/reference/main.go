@@ -7,7 +7,7 @@
 //	namespace "bench": allow_subscribe_for_client, no history
 //	namespace "chat": allow_subscribe_for_client, allow_publish_for_subscriber,
 //	                  history_size 100, history_ttl 300s
-//	ping 25s, pong timeout 8s, client queue 1 MiB (library defaults otherwise).
+//	ping 25s (-ping), pong timeout 8s, client queue 1 MiB (library defaults otherwise).
 package main
 
 import (
@@ -40,6 +40,8 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "listen address")
 	secret := flag.String("secret", "", "HMAC secret for HS256 connection tokens")
 	apiKey := flag.String("apikey", "", "X-API-Key for /api/publish")
+	ping := flag.Duration("ping", 25*time.Second, "server ping interval (the benchmark's quick mode shortens it)")
+	pong := flag.Duration("pong", 8*time.Second, "pong timeout")
 	flag.Parse()
 	if *secret == "" || *apiKey == "" {
 		log.Fatal("-secret and -apikey are required")
@@ -101,7 +103,7 @@ func main() {
 	mux.Handle("/connection/websocket", centrifuge.NewWebsocketHandler(node, centrifuge.WebsocketConfig{
 		// Like Gyre with an empty client.allowed_origins: only requests without Origin.
 		CheckOrigin:    func(r *http.Request) bool { return r.Header.Get("Origin") == "" },
-		PingPongConfig: centrifuge.PingPongConfig{PingInterval: 25 * time.Second, PongTimeout: 8 * time.Second},
+		PingPongConfig: centrifuge.PingPongConfig{PingInterval: *ping, PongTimeout: *pong},
 	}))
 	mux.HandleFunc("/api/publish", publishHandler(node, *apiKey))
 

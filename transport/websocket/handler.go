@@ -246,7 +246,12 @@ func (t *transport) Write(frame []byte) error {
 		op = ws.OpBinary
 	}
 	_ = t.conn.SetWriteDeadline(time.Now().Add(t.writeTimeout))
-	return t.conn.WriteMessage(op, frame)
+	err := t.conn.WriteMessage(op, frame)
+	// Disarm the deadline: an armed one fires later for nothing, and every
+	// such timer wakes an otherwise idle process (write_timeout after each
+	// ping, say).
+	_ = t.conn.SetWriteDeadline(time.Time{})
+	return err
 }
 
 // closeWait is how long the server waits for the client's close frame.

@@ -33,6 +33,7 @@ type conn struct {
 	seen    bitset // publication sequence numbers seen (duplicates / loss)
 	closed  atomic.Bool
 	done    chan struct{}
+	pings   atomic.Uint32 // server pings answered
 }
 
 type reply struct {
@@ -222,6 +223,7 @@ func (c *conn) handleJSON(frame []byte) {
 			msg, frame = frame, nil
 		}
 		if len(msg) == 2 && msg[0] == '{' && msg[1] == '}' {
+			c.pings.Add(1)
 			_ = c.writeFrame(jsonPong)
 			continue
 		}
@@ -245,6 +247,7 @@ func (c *conn) handleProto(frame []byte) {
 		msg := frame[k : k+int(l)]
 		frame = frame[k+int(l):]
 		if l == 0 {
+			c.pings.Add(1)
 			_ = c.writeFrame(protoPong)
 			continue
 		}

@@ -33,7 +33,7 @@ var (
 // crossNodeConfig is gyreConfig on port with the cluster engine.
 func crossNodeConfig(port int, prefix string) ([]byte, error) {
 	var cfg map[string]any
-	if err := json.Unmarshal(gyreConfig(port), &cfg); err != nil {
+	if err := json.Unmarshal(gyreConfig(port, 25*time.Second), &cfg); err != nil {
 		return nil, err
 	}
 	redis := map[string]any{"address": "redis://" + *crossRedis, "prefix": prefix}

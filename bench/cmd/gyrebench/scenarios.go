@@ -21,7 +21,10 @@ func chanEach(prefix string) func(int) string {
 func genPct(gen, wall float64) float64 { return 100 * gen / wall }
 
 // idle: N connections, each subscribed to its own channel; RSS per connection
-// and the server's CPU while nothing happens but pings.
+// and the server's CPU while nothing happens but pings. The window starts once
+// every connection has answered its first ping and lasts one ping interval, so
+// each connection is pinged about once in it whatever the servers' first-ping
+// schedule (pings_per_conn shows it).
 func scenIdle(srv *server, opt *options) (metrics, error) {
 	n := opt.idleConns
 	base := procRSS(srv.pid)
@@ -30,18 +33,42 @@ func scenIdle(srv *server, opt *options) (metrics, error) {
 		return nil, err
 	}
 	defer closeAll(conns)
-	time.Sleep(opt.settle)
+	pings := func() (total uint64, unpinged int) {
+		for _, c := range conns {
+			p := c.pings.Load()
+			total += uint64(p)
+			if p == 0 {
+				unpinged++
+			}
+		}
+		return total, unpinged
+	}
+	deadline := time.Now().Add(opt.pingInterval + 15*time.Second)
+	for {
+		_, left := pings()
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%d of %d connections had no ping within %v", left, n, opt.pingInterval+15*time.Second)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p0, _ := pings()
 	m := startCPU(srv.pid)
-	p0 := procCPUPrecise(srv.pid)
-	time.Sleep(opt.idleWindow)
+	c0 := procCPUPrecise(srv.pid)
+	time.Sleep(opt.pingInterval)
 	s, g, w := m.stop()
-	precise := procCPUPrecise(srv.pid) - p0
+	precise := procCPUPrecise(srv.pid) - c0
+	p1, _ := pings()
 	rss := procRSS(srv.pid)
 	return metrics{
 		"conns":                float64(n),
 		"rss_kib_per_conn":     float64(rss-base) / float64(n) / 1024,
 		"rss_mib":              float64(rss) / (1 << 20),
 		"idle_cpu_ms_s_per_1k": 1000 * precise / w / (float64(n) / 1000),
+		"idle_cpu_us_per_ping": 1e6 * precise / float64(max(p1-p0, 1)),
+		"pings_per_conn":       float64(p1-p0) / float64(n),
 		"idle_cpu_stat_ms":     1000 * s,
 		"gen_cpu_pct":          genPct(g, w),
 	}, nil

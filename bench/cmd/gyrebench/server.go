@@ -42,15 +42,15 @@ type server struct {
 
 // gyreConfig is the config the benchmark gives Gyre; bench/reference has the
 // same settings compiled in.
-func gyreConfig(port int) []byte {
+func gyreConfig(port int, ping time.Duration) []byte {
 	cfg := map[string]any{
 		"http_server": map[string]any{"address": "127.0.0.1", "port": port},
 		"log":         map[string]any{"level": "error"},
 		"client": map[string]any{
 			"token":          map[string]any{"hmac_secret_key": benchSecret},
 			"queue_max_size": 1 << 20,
-			"ping_interval":  "25s",
-			"pong_timeout":   "8s",
+			"ping_interval":  ping.String(),
+			"pong_timeout":   pongTimeout(ping).String(),
 		},
 		"channel": map[string]any{"namespaces": []any{
 			map[string]any{"name": "bench", "allow_subscribe_for_client": true},
@@ -63,6 +63,10 @@ func gyreConfig(port int) []byte {
 	return b
 }
 
+// pongTimeout is 8s (both servers' setting) unless a shortened ping interval
+// needs a shorter one: it must stay below the interval.
+func pongTimeout(ping time.Duration) time.Duration { return min(8*time.Second, ping/2) }
+
 var portSeq = 18100
 
 func startServer(kind serverKind, opt *options) (*server, error) {
@@ -73,12 +77,13 @@ func startServer(kind serverKind, opt *options) (*server, error) {
 	switch kind {
 	case kindGyre:
 		cfgPath := filepath.Join(opt.outDir, "gyre-config.json")
-		if err := os.WriteFile(cfgPath, gyreConfig(port), 0o644); err != nil {
+		if err := os.WriteFile(cfgPath, gyreConfig(port, opt.pingInterval), 0o644); err != nil {
 			return nil, err
 		}
 		args = []string{opt.gyreBin, "--config", cfgPath}
 	case kindRef:
-		args = []string{opt.refBin, "-addr", addr, "-secret", benchSecret, "-apikey", benchAPIKey}
+		args = []string{opt.refBin, "-addr", addr, "-secret", benchSecret, "-apikey", benchAPIKey,
+			"-ping", opt.pingInterval.String(), "-pong", pongTimeout(opt.pingInterval).String()}
 	}
 	if opt.taskset != "" {
 		args = append([]string{opt.taskset, "-c", opt.serverCPU}, args...)

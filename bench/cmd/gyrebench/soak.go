@@ -552,7 +552,7 @@ func (r *soakRun) fanReceived() (uniq, dups int64) {
 // soakConfig is the benchmark config with Prometheus on.
 func soakConfig(port int) []byte {
 	var cfg map[string]any
-	_ = json.Unmarshal(gyreConfig(port), &cfg)
+	_ = json.Unmarshal(gyreConfig(port, 25*time.Second), &cfg)
 	cfg["prometheus"] = map[string]any{"enabled": true}
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	return b
