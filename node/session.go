@@ -73,6 +73,8 @@ func (s *Session) HandleFrame(frame []byte) bool {
 	defer func() {
 		if corked {
 			s.uncork()
+		} else {
+			s.releaseHeld()
 		}
 	}()
 	for {
@@ -205,7 +207,11 @@ func (s *Session) sendReply(r *protocol.Reply) {
 		return
 	}
 	s.node.metrics.IncMessagesSent("reply", 1)
-	s.enqueue(data)
+	if r.Id != 0 {
+		s.enqueueReply(data) // a command reply, on the reader
+	} else {
+		s.enqueue(data)
+	}
 }
 
 // Disconnect closes the session with d: the transport sends it (in the

@@ -24,6 +24,8 @@ type writer struct {
 	// corked holds the flush while a frame's commands are handled, so that
 	// their replies share one write.
 	corked bool
+	// held: a command reply is queued for the reader to write (releaseHeld).
+	held bool
 	// idle, when set, is closed by the flush goroutine as it exits, so that
 	// closing waits for an in-flight write before writing what is left.
 	idle chan struct{}
@@ -32,8 +34,17 @@ type writer struct {
 var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // enqueue adds a message. A session whose queue would exceed its limit is
-// disconnected as slow (3008).
-func (s *Session) enqueue(msg []byte) {
+// disconnected as slow (3008). A flush goroutine writes it.
+func (s *Session) enqueue(msg []byte) { s.enqueueHeld(msg, false) }
+
+// enqueueReply adds a command reply. It starts no flush goroutine: the
+// reader that handles the command writes it when HandleFrame returns
+// (releaseHeld), with no lock held, which saves starting and scheduling a
+// goroutine per reply. A push queued meanwhile starts the flush as usual, and
+// the reply goes out with it.
+func (s *Session) enqueueReply(msg []byte) { s.enqueueHeld(msg, true) }
+
+func (s *Session) enqueueHeld(msg []byte, hold bool) {
 	w := &s.w
 	w.mu.Lock()
 	if w.closed {
@@ -49,12 +60,35 @@ func (s *Session) enqueue(msg []byte) {
 	w.queue = append(w.queue, msg)
 	w.queued += len(msg)
 	start := !w.flushing && !w.corked
+	if start && hold {
+		w.held, start = true, false
+	}
 	if start {
 		w.flushing = true
 	}
 	w.mu.Unlock()
 	if start {
 		go s.flush()
+	}
+}
+
+// releaseHeld writes replies held by enqueueReply on the calling goroutine
+// (the connection's reader, at the end of HandleFrame).
+func (s *Session) releaseHeld() {
+	w := &s.w
+	w.mu.Lock()
+	if !w.held {
+		w.mu.Unlock()
+		return
+	}
+	w.held = false
+	start := !w.flushing && !w.corked && !w.closed && len(w.queue) > 0
+	if start {
+		w.flushing = true
+	}
+	w.mu.Unlock()
+	if start {
+		s.flush()
 	}
 }
 
@@ -71,7 +105,7 @@ func (s *Session) cork() {
 func (s *Session) uncork() {
 	w := &s.w
 	w.mu.Lock()
-	w.corked = false
+	w.corked, w.held = false, false
 	start := !w.flushing && !w.closed && len(w.queue) > 0
 	if start {
 		w.flushing = true

@@ -334,7 +334,8 @@ func closeAll(ps []anyProxy) {
 
 // listen opens a TCP listener, wrapped in TLS when tlsCfg is set.
 func listen(addr string, port int, tlsCfg *tls.Config) (net.Listener, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+	lc := net.ListenConfig{Control: listenControl}
+	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
 	if err != nil || tlsCfg == nil {
 		return ln, err
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -214,7 +215,7 @@ func (s *shard) loop() {
 		// Take ready events without blocking; when there are none, park in
 		// the runtime's netpoller until the epoll fd becomes readable.
 		err := s.eprc.Read(func(fd uintptr) bool {
-			n, werr = unix.EpollWait(int(fd), events, 0)
+			n, werr = epollWaitNow(fd, events)
 			if werr == unix.EINTR {
 				n, werr = 0, nil
 			}
@@ -266,7 +267,7 @@ func (d *Desc) Read(p []byte) (int, error) {
 	)
 	if err := d.rc.Control(func(f uintptr) {
 		for {
-			n, rerr = unix.Read(int(f), p)
+			n, rerr = rawRead(f, p)
 			if rerr != unix.EINTR {
 				return
 			}
@@ -283,4 +284,28 @@ func (d *Desc) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// rawRead and epollWaitNow make their system calls with syscall.RawSyscall:
+// on a non-blocking socket and with a zero timeout they never block, and
+// skipping the runtime's system-call bookkeeping keeps them from waking the
+// scheduler's monitor thread (which then polls every 20 µs for a while) or
+// handing the P to another thread. See internal/ws.writeNonblocking.
+func rawRead(fd uintptr, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+func epollWaitNow(epfd uintptr, events []unix.EpollEvent) (int, error) {
+	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, epfd, uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +21,7 @@ import (
 // everything else is taken from pools for the duration of a frame.
 type Conn struct {
 	nc net.Conn
+	rc syscall.RawConn // for writeNonblocking; nil when nc is not a plain socket
 
 	// Read side; owned by the goroutine calling ReadMessage.
 	hdr          [14]byte  // frame header: 2 fixed bytes + up to 8 length bytes + 4 mask bytes
@@ -47,7 +49,7 @@ type Conn struct {
 // newConn wraps nc. pending holds bytes already read from nc that belong to
 // the WebSocket stream; newConn copies them.
 func newConn(nc net.Conn, pending []byte, o *UpgradeOptions) *Conn {
-	c := &Conn{nc: nc}
+	c := &Conn{nc: nc, rc: rawConnOf(nc)}
 	c.rs.expect(unitHeader, 0, 2)
 	if len(pending) > 0 {
 		c.pending = append([]byte(nil), pending...)

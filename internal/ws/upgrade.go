@@ -168,7 +168,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 	c.subprotocol = subprotocol
 	c.compress = compress
 
-	if _, err := nc.Write(resp); err != nil {
+	if err := c.writeAll(resp); err != nil {
 		nc.Close()
 		return nil, err
 	}

@@ -91,7 +91,7 @@ func (c *Conn) writeFrameLocked(b0 byte, p []byte) error {
 		bf := getBuffer(maxServerHeader + len(p))
 		off := putServerHeader(bf.b[:maxServerHeader], b0, len(p))
 		n := copy(bf.b[maxServerHeader:], p)
-		_, err = c.nc.Write(bf.b[off : maxServerHeader+n])
+		err = c.writeAll(bf.b[off : maxServerHeader+n])
 		bf.put()
 	} else {
 		v := getIovec()
@@ -114,9 +114,18 @@ func (c *Conn) writeRawLocked(buf []byte) error {
 	if c.werr != nil {
 		return c.werr
 	}
-	if _, err := c.nc.Write(buf); err != nil {
+	if err := c.writeAll(buf); err != nil {
 		c.werr = err
 		return err
 	}
 	return nil
+}
+
+// writeAll writes b to the connection.
+func (c *Conn) writeAll(b []byte) error {
+	if c.rc != nil {
+		return writeNonblocking(c.rc, b)
+	}
+	_, err := c.nc.Write(b)
+	return err
 }
