@@ -23,6 +23,8 @@ type Conn struct {
 	nc net.Conn
 	rc syscall.RawConn // for writeNonblocking; nil when nc is not a plain socket
 
+	writeTimeout time.Duration // SetWriteTimeout; read-only once in use
+
 	// Read side; owned by the goroutine calling ReadMessage.
 	hdr          [14]byte  // frame header: 2 fixed bytes + up to 8 length bytes + 4 mask bytes
 	rs           readState // partial frame and message (parse.go)

@@ -5,9 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // violation is a sequence of client frames that breaks the protocol and the
@@ -211,3 +214,53 @@ func TestHugeDeclaredLengthDoesNotAllocate(t *testing.T) {
 type zeroReader struct{}
 
 func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestWriteTimeoutWhenPeerStopsReading: with SetWriteTimeout, writes to a
+// peer that stopped reading go straight through until the socket buffers are
+// full, then fail with a timeout error within about the timeout, and the
+// connection stays failed. Small payloads take the copying, non-blocking
+// path; large ones the vectored one.
+func TestWriteTimeoutWhenPeerStopsReading(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	type result struct {
+		wrote   int
+		err     error
+		blocked time.Duration
+	}
+	for _, size := range []int{1000, 16 << 10} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			done := make(chan result, 1)
+			ts := startServer(t, nil, func(c *Conn) error {
+				c.SetWriteTimeout(timeout)
+				payload := make([]byte, size)
+				r := result{}
+				for r.wrote < 256<<20 {
+					start := time.Now()
+					if err := c.WriteMessage(OpBinary, payload); err != nil {
+						r.err, r.blocked = err, time.Since(start)
+						break
+					}
+					r.wrote += len(payload)
+				}
+				done <- r
+				return c.WriteMessage(OpBinary, payload)
+			})
+			rc := dialRaw(t, ts, "", nil) // never reads after the upgrade
+			defer rc.nc.Close()
+			r := recv(t, done)
+			var ne net.Error
+			if !errors.As(r.err, &ne) || !ne.Timeout() {
+				t.Fatalf("after %d bytes: error %v, want a timeout", r.wrote, r.err)
+			}
+			if r.blocked < timeout/2 || r.blocked > 5*timeout {
+				t.Fatalf("the failing write took %v, want about %v", r.blocked, timeout)
+			}
+			if r.wrote == 0 {
+				t.Fatal("no write went through before the buffers filled")
+			}
+			if err := ts.result(t); err == nil {
+				t.Fatal("a write after the timeout succeeded")
+			}
+		})
+	}
+}

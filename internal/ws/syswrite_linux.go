@@ -3,6 +3,7 @@ package ws
 import (
 	"net"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -27,13 +28,17 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 // blocks, and skipping the runtime's system-call bookkeeping keeps a short
 // write from waking the scheduler's monitor thread or handing the P to
 // another thread (each of which costs more than the write on a loopback or
-// LAN socket). When the socket buffer is full RawConn.Write parks the
-// goroutine in the netpoller until the socket is writable again or the
-// write deadline passes, exactly like net.Conn.Write; RawConn also keeps the
-// descriptor open (and not reused) while the callback runs.
-func writeNonblocking(rc syscall.RawConn, b []byte) error {
+// LAN socket). RawConn keeps the descriptor open (and not reused) while the
+// callback runs.
+//
+// The first pass never waits. Only when the socket buffer is full does it
+// arm the write deadline (timeout > 0) and park in the netpoller until the
+// socket is writable again, like net.Conn.Write; the common case touches no
+// timer at all.
+func writeNonblocking(nc net.Conn, rc syscall.RawConn, b []byte, timeout time.Duration) error {
 	var werr error
-	err := rc.Write(func(fd uintptr) bool {
+	full := false
+	write := func(fd uintptr) bool {
 		for len(b) > 0 {
 			n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 			switch e {
@@ -41,15 +46,26 @@ func writeNonblocking(rc syscall.RawConn, b []byte) error {
 				b = b[n:]
 			case syscall.EINTR:
 			case syscall.EAGAIN:
+				full = true
 				return false
 			default:
-				werr = &net.OpError{Op: "write", Net: "tcp", Err: syscall.Errno(e)}
+				werr = &net.OpError{Op: "write", Net: nc.LocalAddr().Network(), Source: nc.LocalAddr(), Addr: nc.RemoteAddr(), Err: syscall.Errno(e)}
 				return true
 			}
 		}
 		return true
-	})
-	if err != nil {
+	}
+	if err := rc.Write(func(fd uintptr) bool { write(fd); return true }); err != nil {
+		return err
+	}
+	if werr != nil || !full {
+		return werr
+	}
+	if timeout > 0 {
+		_ = nc.SetWriteDeadline(time.Now().Add(timeout))
+		defer nc.SetWriteDeadline(time.Time{})
+	}
+	if err := rc.Write(write); err != nil {
 		return err
 	}
 	return werr

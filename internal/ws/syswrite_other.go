@@ -5,10 +5,11 @@ package ws
 import (
 	"net"
 	"syscall"
+	"time"
 )
 
 func rawConnOf(net.Conn) syscall.RawConn { return nil }
 
-func writeNonblocking(syscall.RawConn, []byte) error {
+func writeNonblocking(net.Conn, syscall.RawConn, []byte, time.Duration) error {
 	panic("ws: writeNonblocking without a raw conn")
 }

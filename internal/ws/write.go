@@ -3,6 +3,7 @@ package ws
 import (
 	"net"
 	"sync"
+	"time"
 )
 
 // iovec holds what a vectored write needs: the frame header and the
@@ -99,7 +100,13 @@ func (c *Conn) writeFrameLocked(b0 byte, p []byte) error {
 		v.iov[0] = v.hdr[off:]
 		v.iov[1] = p
 		v.bufs = v.iov[:]
+		if c.writeTimeout > 0 {
+			_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+		}
 		_, err = v.bufs.WriteTo(c.nc)
+		if c.writeTimeout > 0 {
+			_ = c.nc.SetWriteDeadline(time.Time{})
+		}
 		putIovec(v)
 	}
 	if err != nil {
@@ -121,11 +128,24 @@ func (c *Conn) writeRawLocked(buf []byte) error {
 	return nil
 }
 
-// writeAll writes b to the connection.
+// writeAll writes b to the connection, bounded by the write timeout when
+// one is set (SetWriteTimeout).
 func (c *Conn) writeAll(b []byte) error {
 	if c.rc != nil {
-		return writeNonblocking(c.rc, b)
+		return writeNonblocking(c.nc, c.rc, b, c.writeTimeout)
+	}
+	if c.writeTimeout > 0 {
+		_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+		defer c.nc.SetWriteDeadline(time.Time{})
 	}
 	_, err := c.nc.Write(b)
 	return err
 }
+
+// SetWriteTimeout bounds every later write: a write that cannot complete
+// within d fails with a timeout error (and the connection is unusable
+// afterwards). On plain sockets the deadline is armed only when the socket
+// buffer is full, so writes that go straight through touch no timer. Zero
+// (the default) means no timeout beyond SetWriteDeadline. Call it before
+// the connection is used by other goroutines.
+func (c *Conn) SetWriteTimeout(d time.Duration) { c.writeTimeout = d }

@@ -164,6 +164,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if conn.Subprotocol() == subprotocolProtobuf {
 		proto = protocol.TypeProtobuf
 	}
+	conn.SetWriteTimeout(h.cfg.WriteTimeout)
 	t := &transport{conn: conn, proto: proto, writeTimeout: h.cfg.WriteTimeout}
 	var pc *polledConn
 	if h.poller != nil {
@@ -245,13 +246,10 @@ func (t *transport) Write(frame []byte) error {
 	if t.proto == protocol.TypeProtobuf {
 		op = ws.OpBinary
 	}
-	_ = t.conn.SetWriteDeadline(time.Now().Add(t.writeTimeout))
-	err := t.conn.WriteMessage(op, frame)
-	// Disarm the deadline: an armed one fires later for nothing, and every
-	// such timer wakes an otherwise idle process (write_timeout after each
-	// ping, say).
-	_ = t.conn.SetWriteDeadline(time.Time{})
-	return err
+	// The connection applies write_timeout (SetWriteTimeout), arming a
+	// deadline only when the socket buffer is full: an armed deadline left
+	// behind would fire later for nothing and wake an idle process.
+	return t.conn.WriteMessage(op, frame)
 }
 
 // closeWait is how long the server waits for the client's close frame.
