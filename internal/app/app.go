@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/gyrehq/gyre/internal/rawsock"
 	"log/slog"
 	"math"
 	"net"
@@ -334,10 +335,19 @@ func closeAll(ps []anyProxy) {
 
 // listen opens a TCP listener, wrapped in TLS when tlsCfg is set.
 func listen(addr string, port int, tlsCfg *tls.Config) (net.Listener, error) {
-	lc := net.ListenConfig{Control: listenControl}
+	// No TCP keep-alive probes: clients are pinged at the protocol level and
+	// idle HTTP connections time out, and enabling them costs four
+	// setsockopt calls per accepted connection.
+	lc := net.ListenConfig{Control: listenControl, KeepAlive: -1}
 	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
-	if err != nil || tlsCfg == nil {
-		return ln, err
+	if err != nil {
+		return nil, err
+	}
+	// Connections read and write with raw non-blocking system calls
+	// (internal/rawsock), under net/http and the WebSocket transport alike.
+	ln = rawsock.Listener{Listener: ln}
+	if tlsCfg == nil {
+		return ln, nil
 	}
 	return tls.NewListener(ln, tlsCfg), nil
 }

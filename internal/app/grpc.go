@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/gyrehq/gyre/internal/rawsock"
 	"net"
 	"strconv"
 	"time"
@@ -34,6 +35,7 @@ func (a *App) startGRPC(errc chan<- error) (stop func(ctx context.Context), err 
 	if err != nil {
 		return nil, fmt.Errorf("failed to listen on grpc_api.port: %w", err)
 	}
+	ln = rawsock.Listener{Listener: ln}
 	srv := grpcapi.NewServer(a.service(), grpcapi.Config{
 		Key:                gc.Key,
 		ErrorModeTransport: gc.ErrorMode == "transport",

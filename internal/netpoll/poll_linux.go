@@ -77,7 +77,7 @@ func newShard() (*shard, error) {
 	}
 	// Registration number 0 marks the eventfd (sockets get 1 and up).
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wfd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &ev); err != nil {
+	if err := epollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &ev); err != nil {
 		unix.Close(epfd)
 		unix.Close(wfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
@@ -158,7 +158,7 @@ func (p *Poller) Add(c syscall.Conn, fn func(*Desc)) (*Desc, error) {
 
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd), Pad: int32(d.gen)}
 	var cerr error
-	if err := rc.Control(func(f uintptr) { cerr = unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, int(f), &ev) }); err != nil {
+	if err := rc.Control(func(f uintptr) { cerr = epollCtl(s.epfd, unix.EPOLL_CTL_ADD, int(f), &ev) }); err != nil {
 		cerr = err
 	}
 	if cerr != nil {
@@ -179,7 +179,7 @@ func (d *Desc) Remove() error {
 	var cerr error
 	// On a connection that is already closed Control fails, and the kernel
 	// has dropped the registration together with the descriptor.
-	_ = d.rc.Control(func(f uintptr) { cerr = unix.EpollCtl(d.s.epfd, unix.EPOLL_CTL_DEL, int(f), nil) })
+	_ = d.rc.Control(func(f uintptr) { cerr = epollCtl(d.s.epfd, unix.EPOLL_CTL_DEL, int(f), nil) })
 	d.forget()
 	if cerr != nil {
 		return os.NewSyscallError("epoll_ctl", cerr)
@@ -308,4 +308,13 @@ func epollWaitNow(epfd uintptr, events []unix.EpollEvent) (int, error) {
 		return 0, e
 	}
 	return int(n), nil
+}
+
+// epollCtl is unix.EpollCtl with a raw system call (it never blocks).
+func epollCtl(epfd, op, fd int, ev *unix.EpollEvent) error {
+	_, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_CTL, uintptr(epfd), uintptr(op), uintptr(fd), uintptr(unsafe.Pointer(ev)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }

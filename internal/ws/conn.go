@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/gyrehq/gyre/internal/rawsock"
 )
 
 // Conn is a server-side WebSocket connection created by Upgrade.
@@ -21,7 +23,7 @@ import (
 // everything else is taken from pools for the duration of a frame.
 type Conn struct {
 	nc net.Conn
-	rc syscall.RawConn // for writeNonblocking; nil when nc is not a plain socket
+	rc syscall.RawConn // raw writes (writeAll); nil when nc is not a plain socket
 
 	writeTimeout time.Duration // SetWriteTimeout; read-only once in use
 
@@ -51,7 +53,7 @@ type Conn struct {
 // newConn wraps nc. pending holds bytes already read from nc that belong to
 // the WebSocket stream; newConn copies them.
 func newConn(nc net.Conn, pending []byte, o *UpgradeOptions) *Conn {
-	c := &Conn{nc: nc, rc: rawConnOf(nc)}
+	c := &Conn{nc: nc, rc: rawsock.RawConn(nc)}
 	c.rs.expect(unitHeader, 0, 2)
 	if len(pending) > 0 {
 		c.pending = append([]byte(nil), pending...)

@@ -3,7 +3,10 @@ package ws
 import (
 	"net"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/gyrehq/gyre/internal/rawsock"
 )
 
 // iovec holds what a vectored write needs: the frame header and the
@@ -130,9 +133,26 @@ func (c *Conn) writeRawLocked(buf []byte) error {
 
 // writeAll writes b to the connection, bounded by the write timeout when
 // one is set (SetWriteTimeout).
+//
+// On plain sockets it writes with raw non-blocking system calls (package
+// rawsock): the first pass never waits, and only when the socket buffer is
+// full does it arm the write deadline and park in the netpoller until the
+// socket is writable again. The common case touches no timer and does not
+// go through the runtime's system-call bookkeeping.
 func (c *Conn) writeAll(b []byte) error {
 	if c.rc != nil {
-		return writeNonblocking(c.nc, c.rc, b, c.writeTimeout)
+		n, full, err := rawsock.TryWrite(c.rc, b)
+		if err == nil && full {
+			if c.writeTimeout > 0 {
+				_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+				defer c.nc.SetWriteDeadline(time.Time{})
+			}
+			_, err = rawsock.Write(c.rc, b[n:])
+		}
+		if errno, ok := err.(syscall.Errno); ok {
+			err = &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: errno}
+		}
+		return err
 	}
 	if c.writeTimeout > 0 {
 		_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))

@@ -1,0 +1,93 @@
+package rawsock
+
+import (
+	"io"
+	"syscall"
+	"unsafe"
+)
+
+const supported = true
+
+// Read reads into p from the socket behind rc; when no data is waiting it
+// parks until the socket is readable or the read deadline passes. It
+// returns io.EOF when the peer closed its side.
+func Read(rc syscall.RawConn, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var (
+		n    uintptr
+		rerr syscall.Errno
+	)
+	err := rc.Read(func(fd uintptr) bool {
+		for {
+			n, _, rerr = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+			if rerr != syscall.EINTR {
+				return rerr != syscall.EAGAIN
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != 0:
+		return 0, rerr
+	case n == 0:
+		return 0, io.EOF
+	}
+	return int(n), nil
+}
+
+// TryWrite makes one pass of non-blocking writes of b and never waits: it
+// returns how much was written, and full when the socket buffer filled up
+// before all of b went out.
+func TryWrite(rc syscall.RawConn, b []byte) (n int, full bool, err error) {
+	var werr syscall.Errno
+	if err := rc.Write(func(fd uintptr) bool {
+		n, full, werr = writeSome(fd, b)
+		return true
+	}); err != nil {
+		return n, false, err
+	}
+	if werr != 0 {
+		return n, false, werr
+	}
+	return n, full, nil
+}
+
+// Write writes all of b; when the socket buffer is full it parks until the
+// socket is writable again or the write deadline passes.
+func Write(rc syscall.RawConn, b []byte) (int, error) {
+	total := 0
+	var werr syscall.Errno
+	err := rc.Write(func(fd uintptr) bool {
+		n, full, e := writeSome(fd, b[total:])
+		total += n
+		werr = e
+		return !full
+	})
+	if err != nil {
+		return total, err
+	}
+	if werr != 0 {
+		return total, werr
+	}
+	return total, nil
+}
+
+// writeSome writes b until it is all out, the socket is full or an error.
+func writeSome(fd uintptr, b []byte) (n int, full bool, err syscall.Errno) {
+	for n < len(b) {
+		w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[n])), uintptr(len(b)-n))
+		switch e {
+		case 0:
+			n += int(w)
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return n, true, 0
+		default:
+			return n, false, e
+		}
+	}
+	return n, false, 0
+}
