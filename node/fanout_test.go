@@ -3,6 +3,8 @@ package node
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/centrifugal/protocol"
@@ -79,6 +81,97 @@ func TestFrameRepliesShareOneWrite(t *testing.T) {
 		tr.mu.Unlock()
 		if frames != 1 {
 			t.Fatalf("%s: 4 replies in %d writes, want 1", p, frames)
+		}
+	}
+}
+
+// tryTransport is a fakeTransport that implements TryWriter; while full is
+// set, TryWrite keeps frames and Flush waits for release.
+type tryTransport struct {
+	*fakeTransport
+	full    atomic.Bool
+	release chan struct{}
+	kmu     sync.Mutex
+	kept    [][]byte
+	tries   atomic.Int64
+}
+
+func (t *tryTransport) CanTryWrite() bool { return true }
+
+func (t *tryTransport) TryWrite(frame []byte) (bool, error) {
+	t.tries.Add(1)
+	if t.full.Load() {
+		t.kmu.Lock()
+		t.kept = append(t.kept, append([]byte(nil), frame...))
+		t.kmu.Unlock()
+		return false, nil
+	}
+	return true, t.fakeTransport.Write(frame)
+}
+
+func (t *tryTransport) Flush() error {
+	<-t.release
+	t.kmu.Lock()
+	kept := t.kept
+	t.kept = nil
+	t.kmu.Unlock()
+	for _, f := range kept {
+		if err := t.fakeTransport.Write(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestFanoutWritesWithoutWaiting: fan-out writes idle connections through
+// TryWrite; a connection whose socket is full neither holds up the others
+// nor loses or reorders anything once it drains.
+func TestFanoutWritesWithoutWaiting(t *testing.T) {
+	for _, subs := range []int{3, 50} { // written inline, and by a batch goroutine
+		t.Run(fmt.Sprint(subs), func(t *testing.T) {
+			n := newTestNode(t, nil)
+			var trs []*tryTransport
+			for range subs {
+				tr := &tryTransport{fakeTransport: newFakeTransport(protocol.TypeJSON), release: make(chan struct{})}
+				s, err := n.NewSession(tr, ConnInfo{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !s.HandleFrame(encodeCommands(t, protocol.TypeJSON,
+					&protocol.Command{Id: 1, Connect: &protocol.ConnectRequest{}},
+					&protocol.Command{Id: 2, Subscribe: &protocol.SubscribeRequest{Channel: "room"}})) {
+					t.Fatal("closed during connect")
+				}
+				tr.waitReplies(t, 2)
+				trs = append(trs, tr)
+			}
+			slow := trs[0]
+			slow.full.Store(true)
+			const pubs = 5
+			for i := range pubs {
+				if _, err := n.Publish(context.Background(), PublishRequest{Channel: "room", Data: []byte(fmt.Sprintf(`{"n":%d}`, i))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, tr := range trs[1:] {
+				checkPubs(t, tr.waitReplies(t, 2+pubs)[2:])
+				if tr.tries.Load() == 0 {
+					t.Fatal("fan-out did not use TryWrite")
+				}
+			}
+			close(slow.release)
+			checkPubs(t, slow.waitReplies(t, 2+pubs)[2:])
+		})
+	}
+}
+
+// checkPubs checks that rs are the publications n = 0, 1, ... in order.
+func checkPubs(t *testing.T, rs []*protocol.Reply) {
+	t.Helper()
+	for i, r := range rs {
+		pub := r.Push.GetPub()
+		if pub == nil || string(pub.Data) != fmt.Sprintf(`{"n":%d}`, i) {
+			t.Fatalf("reply %d: %+v", i, r)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 
@@ -33,6 +34,7 @@ type Node struct {
 
 	cluster cluster
 	wheel   *wheel // stale closes, pings and pong deadlines of every session
+	writers []batchWriter
 
 	sessMu   sync.Mutex
 	sessions map[*Session]struct{}
@@ -64,6 +66,7 @@ func New(cfg Config) (*Node, error) {
 		drained:  make(chan struct{}),
 	}
 	n.wheel = newSessionWheel(cfg.Client)
+	n.writers = make([]batchWriter, runtime.GOMAXPROCS(0))
 	if err := n.broker.RegisterEventHandler(brokerHandler{n}); err != nil {
 		return nil, fmt.Errorf("node: register broker handler: %w", err)
 	}
@@ -86,6 +89,10 @@ func (n *Node) Version() string { return n.cfg.Version }
 // itself with 3502 (stale) unless it connects within the stale delay.
 func (n *Node) NewSession(t Transport, ci ConnInfo) (*Session, error) {
 	s := &Session{node: n, transport: t, conn: ci, id: newUUID(), wheel: wheelEntry{slot: -1}}
+	if tw, ok := t.(TryWriter); ok && tw.CanTryWrite() {
+		s.tw = tw
+		s.writer = rand.Uint32()
+	}
 	if rl := n.cfg.Client.CommandRateLimit; rl > 0 {
 		s.limiter = newRateLimiter(rl, n.cfg.Client.CommandRateLimitBurst)
 	}
@@ -190,22 +197,32 @@ func (h brokerHandler) HandlePublication(ch string, pub *gyre.Publication, sp gy
 	}
 	ev := event{pub: pub, sp: sp}
 	enc := &encodedOnce{build: func() *protocol.Reply { return pushReply(ch, ev) }}
-	h.n.hub.eachSubscriber(ch, func(sub *subscriber) { sub.deliver(ev, enc) })
+	h.n.fanout(ch, ev, enc)
 	return nil
 }
 
 func (h brokerHandler) HandleJoin(ch string, info *gyre.ClientInfo) error {
 	ev := event{join: info}
 	enc := &encodedOnce{build: func() *protocol.Reply { return pushReply(ch, ev) }}
-	h.n.hub.eachSubscriber(ch, func(sub *subscriber) { sub.deliver(ev, enc) })
+	h.n.fanout(ch, ev, enc)
 	return nil
 }
 
 func (h brokerHandler) HandleLeave(ch string, info *gyre.ClientInfo) error {
 	ev := event{leave: info}
 	enc := &encodedOnce{build: func() *protocol.Reply { return pushReply(ch, ev) }}
-	h.n.hub.eachSubscriber(ch, func(sub *subscriber) { sub.deliver(ev, enc) })
+	h.n.fanout(ch, ev, enc)
 	return nil
+}
+
+// fanout delivers ev to every local subscriber of ch. Connections whose
+// queue was idle are written after the hub walk (no locks held) with
+// non-blocking writes: by this goroutine for a few of them, otherwise by the
+// node's writers (see writers).
+func (n *Node) fanout(ch string, ev event, enc *encodedOnce) {
+	fb := getFlushBatch()
+	n.hub.eachSubscriber(ch, func(sub *subscriber) { sub.deliver(ev, enc, fb) })
+	fb.run(n)
 }
 
 // newUUID returns a random (version 4) UUID string.

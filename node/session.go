@@ -26,6 +26,8 @@ type Session struct {
 	conn      ConnInfo
 	id        string
 	w         writer
+	tw        TryWriter // the transport, when it can write without waiting
+	writer    uint32    // which of the node's batch writers serves the session
 
 	mu            sync.Mutex
 	status        status

@@ -110,7 +110,7 @@ func (sub *subscriber) advanceLocked(sp gyre.StreamPosition) advance {
 
 // deliver sends (or buffers) one event to the subscriber. Called with the
 // hub shard read lock held: it must not block.
-func (sub *subscriber) deliver(ev event, enc *encodedOnce) {
+func (sub *subscriber) deliver(ev event, enc *encodedOnce, fb *flushBatch) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	if sub.buffering {
@@ -121,10 +121,12 @@ func (sub *subscriber) deliver(ev event, enc *encodedOnce) {
 		sub.buffer = append(sub.buffer, ev)
 		return
 	}
-	sub.sendLocked(ev, enc)
+	sub.sendLocked(ev, enc, fb)
 }
 
-func (sub *subscriber) sendLocked(ev event, enc *encodedOnce) {
+// sendLocked queues ev for the session; fb (may be nil) collects the
+// session when it needs a flush (see Session.enqueueTo).
+func (sub *subscriber) sendLocked(ev event, enc *encodedOnce, fb *flushBatch) {
 	kind := "publication"
 	if ev.pub != nil {
 		switch sub.advanceLocked(ev.sp) {
@@ -152,7 +154,7 @@ func (sub *subscriber) sendLocked(ev event, enc *encodedOnce) {
 		return
 	}
 	sub.s.node.metrics.IncMessagesSent(kind, 1)
-	sub.s.enqueue(data)
+	sub.s.enqueueTo(data, fb)
 }
 
 // goLive flushes what was buffered during subscribe and turns the subscriber
@@ -162,7 +164,7 @@ func (sub *subscriber) goLiveLocked() {
 	sub.buffer = nil
 	sub.buffering = false
 	for _, ev := range buf {
-		sub.sendLocked(ev, nil)
+		sub.sendLocked(ev, nil, nil)
 	}
 }
 

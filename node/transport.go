@@ -24,6 +24,22 @@ type Transport interface {
 	Close(d gyre.Disconnect) error
 }
 
+// TryWriter is implemented by transports that can write without waiting
+// for the socket (the WebSocket transport on plain sockets). The node then
+// writes publications from the fan-out goroutine instead of starting a
+// flush goroutine per connection; a connection whose socket is full gets
+// one, which calls Flush.
+type TryWriter interface {
+	// CanTryWrite reports, once for the connection, whether TryWrite works.
+	CanTryWrite() bool
+	// TryWrite writes frame (as Write) without waiting. It returns true
+	// when the frame went out whole; otherwise the transport keeps the rest
+	// and sends it before anything else, at the latest in Flush.
+	TryWrite(frame []byte) (bool, error)
+	// Flush sends what TryWrite kept, waiting within the write timeout.
+	Flush() error
+}
+
 // ConnInfo is what the transport knows about the connection's request.
 type ConnInfo struct {
 	RemoteAddr string

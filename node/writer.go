@@ -35,16 +35,21 @@ var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &
 
 // enqueue adds a message. A session whose queue would exceed its limit is
 // disconnected as slow (3008). A flush goroutine writes it.
-func (s *Session) enqueue(msg []byte) { s.enqueueHeld(msg, false) }
+func (s *Session) enqueue(msg []byte) { s.enqueueHeld(msg, false, nil) }
+
+// enqueueTo adds a message from a fan-out. When the session needs a flush
+// and its transport can write without waiting, the session goes into fb
+// (with the flush claimed) and fb.run writes it; otherwise as enqueue.
+func (s *Session) enqueueTo(msg []byte, fb *flushBatch) { s.enqueueHeld(msg, false, fb) }
 
 // enqueueReply adds a command reply. It starts no flush goroutine: the
 // reader that handles the command writes it when HandleFrame returns
 // (releaseHeld), with no lock held, which saves starting and scheduling a
 // goroutine per reply. A push queued meanwhile starts the flush as usual, and
 // the reply goes out with it.
-func (s *Session) enqueueReply(msg []byte) { s.enqueueHeld(msg, true) }
+func (s *Session) enqueueReply(msg []byte) { s.enqueueHeld(msg, true, nil) }
 
-func (s *Session) enqueueHeld(msg []byte, hold bool) {
+func (s *Session) enqueueHeld(msg []byte, hold bool, fb *flushBatch) {
 	w := &s.w
 	w.mu.Lock()
 	if w.closed {
@@ -67,7 +72,11 @@ func (s *Session) enqueueHeld(msg []byte, hold bool) {
 		w.flushing = true
 	}
 	w.mu.Unlock()
-	if start {
+	switch {
+	case !start:
+	case fb != nil && s.tw != nil:
+		fb.sessions = append(fb.sessions, s)
+	default:
 		go s.flush()
 	}
 }
@@ -178,6 +187,141 @@ func (s *Session) flush() {
 			return
 		}
 	}
+}
+
+// flushBatchInline is the largest batch fb.run writes on the calling
+// goroutine; larger ones go to the node's writers, so that a big fan-out does
+// not hold up its caller (an API publish, say).
+const flushBatchInline = 8
+
+// flushBatch collects the sessions of one fan-out that need a flush (each
+// with the flush claimed), so that they are written after the hub walk.
+type flushBatch struct{ sessions []*Session }
+
+var flushBatchPool = sync.Pool{New: func() any { return new(flushBatch) }}
+
+func getFlushBatch() *flushBatch { return flushBatchPool.Get().(*flushBatch) }
+
+// run writes the collected sessions, or hands them to the node's writers,
+// and returns fb to its pool.
+func (fb *flushBatch) run(n *Node) {
+	if len(fb.sessions) <= flushBatchInline {
+		for _, s := range fb.sessions {
+			s.flushTry()
+		}
+	} else {
+		for _, s := range fb.sessions {
+			n.writers[s.writer%uint32(len(n.writers))].add(s)
+		}
+		for i := range n.writers {
+			n.writers[i].kick()
+		}
+	}
+	clear(fb.sessions)
+	fb.sessions = fb.sessions[:0]
+	flushBatchPool.Put(fb)
+}
+
+// batchWriter writes sessions handed over by fan-outs, in arrival order, on
+// one goroutine that runs while there is work (one writer per P). A session
+// is on the list at most once (it holds the flush until written), so when
+// publications come faster than they can be written a connection's messages
+// pile up in its queue and go out several per write: the cost per delivery
+// falls as the load rises, instead of the backlog growing.
+type batchWriter struct {
+	mu      sync.Mutex
+	pending []*Session
+	spare   []*Session
+	running bool
+}
+
+func (bw *batchWriter) add(s *Session) {
+	bw.mu.Lock()
+	bw.pending = append(bw.pending, s)
+	bw.mu.Unlock()
+}
+
+// kick starts the writer goroutine when there is work and none runs.
+func (bw *batchWriter) kick() {
+	bw.mu.Lock()
+	start := !bw.running && len(bw.pending) > 0
+	if start {
+		bw.running = true
+	}
+	bw.mu.Unlock()
+	if start {
+		go bw.loop()
+	}
+}
+
+func (bw *batchWriter) loop() {
+	for {
+		bw.mu.Lock()
+		if len(bw.pending) == 0 {
+			bw.running = false
+			bw.mu.Unlock()
+			return
+		}
+		batch := bw.pending
+		bw.pending, bw.spare = bw.spare[:0], nil
+		bw.mu.Unlock()
+		for i, s := range batch {
+			s.flushTry()
+			batch[i] = nil
+		}
+		bw.mu.Lock()
+		bw.spare = batch[:0]
+		bw.mu.Unlock()
+	}
+}
+
+// flushTry writes the queue with non-blocking writes (the session holds the
+// flush). When the socket fills up, the transport keeps the rest and a flush
+// goroutine takes over, so the caller never waits for a slow client.
+func (s *Session) flushTry() {
+	w := &s.w
+	bp := framePool.Get().(*[]byte)
+	defer framePool.Put(bp)
+	for {
+		w.mu.Lock()
+		if w.closed || len(w.queue) == 0 {
+			w.stopFlushingLocked()
+			w.mu.Unlock()
+			return
+		}
+		frame := s.takeFrameLocked((*bp)[:0])
+		w.mu.Unlock()
+		*bp = frame[:0]
+		done, err := s.tw.TryWrite(frame)
+		if err != nil {
+			s.writeFailed(err)
+			return
+		}
+		if !done {
+			go s.flushKept()
+			return
+		}
+	}
+}
+
+// flushKept waits until the transport sent what TryWrite kept, then goes on
+// as the flush goroutine.
+func (s *Session) flushKept() {
+	if err := s.tw.Flush(); err != nil {
+		s.writeFailed(err)
+		return
+	}
+	s.flush()
+}
+
+// writeFailed ends the flush after a write error and closes the session.
+func (s *Session) writeFailed(err error) {
+	s.node.log.Debug("client write failed", "client", s.id, "error", err)
+	w := &s.w
+	w.mu.Lock()
+	w.stopFlushingLocked()
+	w.mu.Unlock()
+	go s.closeWith(gyre.DisconnectWriteError, false)
 }
 
 // closeWriter closes the queue. With drain, it waits for an in-flight write

@@ -92,6 +92,10 @@ var (
 	// OpText and OpBinary.
 	ErrInvalidOpCode = errors.New("websocket: invalid opcode for a data message")
 
+	// ErrTryWrite is returned by TryWriteMessage on a connection that cannot
+	// use it (see CanTryWrite).
+	ErrTryWrite = errors.New("websocket: non-blocking writes need an uncompressed plain socket")
+
 	// ErrInvalidCloseCode is returned by WriteClose for codes that may not be
 	// sent in a close frame.
 	ErrInvalidCloseCode = errors.New("websocket: invalid close code")

@@ -45,7 +45,8 @@ type Conn struct {
 	// Write side, guarded by wmu.
 	wmu       sync.Mutex
 	closeSent bool
-	werr      error // sticky write error
+	werr      error   // sticky write error
+	rest      *[]byte // bytes TryWriteMessage could not write yet (Flush); rare, so a pointer
 
 	closed atomic.Bool
 }

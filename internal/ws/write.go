@@ -84,11 +84,84 @@ func (c *Conn) writePong(data []byte) error {
 	return c.writeFrameLocked(finBit|byte(OpPong), data)
 }
 
+// CanTryWrite reports whether TryWriteMessage can be used: the connection is
+// a plain socket and sends uncompressed frames.
+func (c *Conn) CanTryWrite() bool { return c.rc != nil && !c.compress }
+
+// TryWriteMessage sends payload as one frame like WriteMessage, but never
+// waits for the socket: it makes one pass of non-blocking writes. It returns
+// true when the whole frame went out. Otherwise the connection keeps what
+// was not written (copied), and the caller must call Flush, which waits for
+// the socket; every other write sends the kept bytes first, so frames never
+// interleave. It requires CanTryWrite.
+func (c *Conn) TryWriteMessage(op OpCode, payload []byte) (bool, error) {
+	if op != OpText && op != OpBinary {
+		return false, ErrInvalidOpCode
+	}
+	if !c.CanTryWrite() {
+		return false, ErrTryWrite
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closeSent {
+		return false, ErrCloseSent
+	}
+	if c.werr != nil {
+		return false, c.werr
+	}
+	bf := getBuffer(maxServerHeader + len(payload))
+	defer bf.put()
+	off := putServerHeader(bf.b[:maxServerHeader], finBit|byte(op), len(payload))
+	frame := bf.b[off : maxServerHeader+copy(bf.b[maxServerHeader:], payload)]
+	if c.rest != nil {
+		*c.rest = append(*c.rest, frame...)
+		return false, nil
+	}
+	n, full, err := rawsock.TryWrite(c.rc, frame)
+	if err != nil {
+		c.werr = c.opError(err)
+		return false, c.werr
+	}
+	if !full {
+		return true, nil
+	}
+	rest := append([]byte(nil), frame[n:]...)
+	c.rest = &rest
+	return false, nil
+}
+
+// Flush sends what TryWriteMessage kept, waiting for the socket within the
+// write timeout.
+func (c *Conn) Flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.werr != nil {
+		return c.werr
+	}
+	return c.flushRestLocked()
+}
+
+// flushRestLocked writes the bytes TryWriteMessage kept. c.wmu must be held.
+func (c *Conn) flushRestLocked() error {
+	if c.rest == nil {
+		return nil
+	}
+	err := c.writeAll(*c.rest)
+	c.rest = nil
+	if err != nil {
+		c.werr = err
+	}
+	return err
+}
+
 // writeFrameLocked sends one unmasked frame whose first header byte is b0.
 // c.wmu must be held.
 func (c *Conn) writeFrameLocked(b0 byte, p []byte) error {
 	if c.werr != nil {
 		return c.werr
+	}
+	if err := c.flushRestLocked(); err != nil {
+		return err
 	}
 	var err error
 	if len(p) <= copyWriteMax {
@@ -124,6 +197,9 @@ func (c *Conn) writeRawLocked(buf []byte) error {
 	if c.werr != nil {
 		return c.werr
 	}
+	if err := c.flushRestLocked(); err != nil {
+		return err
+	}
 	if err := c.writeAll(buf); err != nil {
 		c.werr = err
 		return err
@@ -149,16 +225,21 @@ func (c *Conn) writeAll(b []byte) error {
 			}
 			_, err = rawsock.Write(c.rc, b[n:])
 		}
-		if errno, ok := err.(syscall.Errno); ok {
-			err = &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: errno}
-		}
-		return err
+		return c.opError(err)
 	}
 	if c.writeTimeout > 0 {
 		_ = c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 		defer c.nc.SetWriteDeadline(time.Time{})
 	}
 	_, err := c.nc.Write(b)
+	return err
+}
+
+// opError wraps a bare errno from a raw write like net.Conn.Write would.
+func (c *Conn) opError(err error) error {
+	if errno, ok := err.(syscall.Errno); ok {
+		return &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: errno}
+	}
 	return err
 }
 

@@ -252,6 +252,21 @@ func (t *transport) Write(frame []byte) error {
 	return t.conn.WriteMessage(op, frame)
 }
 
+// CanTryWrite, TryWrite and Flush implement node.TryWriter on plain,
+// uncompressed connections: publications are written by the fan-out
+// goroutine when the socket has room.
+func (t *transport) CanTryWrite() bool { return t.conn.CanTryWrite() }
+
+func (t *transport) TryWrite(frame []byte) (bool, error) {
+	op := ws.OpText
+	if t.proto == protocol.TypeProtobuf {
+		op = ws.OpBinary
+	}
+	return t.conn.TryWriteMessage(op, frame)
+}
+
+func (t *transport) Flush() error { return t.conn.Flush() }
+
 // closeWait is how long the server waits for the client's close frame.
 const closeWait = 5 * time.Second
 
