@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gyrehq/gyre/internal/rawsock"
 )
 
 // Poller waits for readability of registered sockets on a few epoll
@@ -286,20 +288,21 @@ func (d *Desc) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// rawRead and epollWaitNow make their system calls with syscall.RawSyscall:
-// on a non-blocking socket and with a zero timeout they never block, and
-// skipping the runtime's system-call bookkeeping keeps them from waking the
-// scheduler's monitor thread (which then polls every 20 µs for a while) or
-// handing the P to another thread. See internal/ws.writeNonblocking.
+// rawRead, epollWaitNow and epollCtl make their system calls without the
+// runtime's bookkeeping (rawsock.ReadFD, syscall.RawSyscall): on a
+// non-blocking socket and with a zero timeout they never block, and skipping
+// the bookkeeping keeps them from waking the scheduler's monitor thread
+// (which then polls every 20 µs for a while) or handing the P to another
+// thread. See package rawsock.
 func rawRead(fd uintptr, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	n, e := rawsock.ReadFD(fd, p)
 	if e != 0 {
 		return 0, e
 	}
-	return int(n), nil
+	return n, nil
 }
 
 func epollWaitNow(epfd uintptr, events []unix.EpollEvent) (int, error) {

@@ -3,10 +3,18 @@ package rawsock
 import (
 	"io"
 	"syscall"
-	"unsafe"
 )
 
 const supported = true
+
+// Under the race detector sysRead and sysWrite go through package syscall
+// (sys_race.go), which orders socket writes before the reads of the same
+// data for the detector.
+
+// ReadFD makes one read(2) on fd (a non-blocking socket) without the
+// runtime's system-call bookkeeping. The caller keeps fd valid (inside a
+// RawConn callback).
+func ReadFD(fd uintptr, p []byte) (int, syscall.Errno) { return sysRead(fd, p) }
 
 // Read reads into p from the socket behind rc; when no data is waiting it
 // parks until the socket is readable or the read deadline passes. It
@@ -16,12 +24,12 @@ func Read(rc syscall.RawConn, p []byte) (int, error) {
 		return 0, nil
 	}
 	var (
-		n    uintptr
+		n    int
 		rerr syscall.Errno
 	)
 	err := rc.Read(func(fd uintptr) bool {
 		for {
-			n, _, rerr = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+			n, rerr = sysRead(fd, p)
 			if rerr != syscall.EINTR {
 				return rerr != syscall.EAGAIN
 			}
@@ -35,7 +43,7 @@ func Read(rc syscall.RawConn, p []byte) (int, error) {
 	case n == 0:
 		return 0, io.EOF
 	}
-	return int(n), nil
+	return n, nil
 }
 
 // TryWrite makes one pass of non-blocking writes of b and never waits: it
@@ -78,10 +86,10 @@ func Write(rc syscall.RawConn, b []byte) (int, error) {
 // writeSome writes b until it is all out, the socket is full or an error.
 func writeSome(fd uintptr, b []byte) (n int, full bool, err syscall.Errno) {
 	for n < len(b) {
-		w, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[n])), uintptr(len(b)-n))
+		w, e := sysWrite(fd, b[n:])
 		switch e {
 		case 0:
-			n += int(w)
+			n += w
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			return n, true, 0
