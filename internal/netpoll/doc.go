@@ -37,11 +37,12 @@
 // event while it runs only marks it pending, and the goroutine runs the
 // callback once more when the current call returns. So a connection's
 // callbacks run one at a time, in order, each one happening after the
-// previous one (atomics give the happens-before edge), and a goroutine
-// exists only while a connection has data to process. A new goroutine per
-// readiness burst (rather than a fixed worker pool) means a callback that
-// blocks (for example a session calling an HTTP proxy) never delays other
-// connections.
+// previous one (atomics give the happens-before edge). The goroutine is an
+// idle worker when one waits (up to eight wait after finishing a callback,
+// and they exit when the poller has no sockets), otherwise a new one: a
+// callback that blocks (for example a session calling an HTTP proxy) never
+// delays other connections, and a burst reuses goroutines whose stacks have
+// already grown to what the callbacks need.
 //
 // Poller goroutines exist only while sockets are registered: the first Add
 // on an empty poller starts them, and when the last socket is removed they

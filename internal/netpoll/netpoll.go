@@ -43,14 +43,15 @@ const (
 	statePending              // running, and another event arrived meanwhile
 )
 
-// schedule arranges for the callback to run: it starts a goroutine if none
-// runs, otherwise it makes the running one call the callback once more.
+// schedule arranges for the callback to run: it hands the Desc to a
+// goroutine if none runs its callback, otherwise it makes the running one
+// call the callback once more.
 func (d *Desc) schedule() {
 	for {
 		switch d.state.Load() {
 		case stateIdle:
 			if d.state.CompareAndSwap(stateIdle, stateRunning) {
-				go d.run()
+				d.start()
 				return
 			}
 		case stateRunning:

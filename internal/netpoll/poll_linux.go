@@ -19,10 +19,72 @@ import (
 // instances (shards), each served by one goroutine while it has sockets.
 type Poller struct {
 	shards []*shard
+
+	// Callback goroutines are reused: one that finished waits on work for
+	// the next ready socket (at most maxIdleWorkers wait), so a burst does
+	// not start a goroutine per event, and a reused goroutine keeps the stack
+	// it grew in earlier callbacks instead of growing (copying) it again.
+	// Idle ones exit when the poller has no sockets left.
+	work    chan *Desc // unbuffered: a send succeeds only to a waiting worker
+	idle    atomic.Int32
+	active  atomic.Int64 // registered sockets, all shards
+	quitMu  sync.Mutex
+	quitRef atomic.Pointer[chan struct{}] // closed (and replaced) when active drops to 0
+}
+
+// maxIdleWorkers bounds the callback goroutines kept waiting for work.
+const maxIdleWorkers = 8
+
+// start runs d's callback on an idle worker, or on a new one.
+func (d *Desc) start() {
+	p := d.s.p
+	select {
+	case p.work <- d:
+	default:
+		go p.worker(d)
+	}
+}
+
+// worker runs callbacks: d first, then whatever is handed over while it
+// waits. It exits when too many are idle already or the poller is empty.
+func (p *Poller) worker(d *Desc) {
+	for {
+		d.run()
+		q := *p.quitRef.Load()
+		if p.active.Load() == 0 {
+			return
+		}
+		if p.idle.Add(1) > maxIdleWorkers {
+			p.idle.Add(-1)
+			return
+		}
+		select {
+		case d = <-p.work:
+			p.idle.Add(-1)
+		case <-q:
+			p.idle.Add(-1)
+			return
+		}
+	}
+}
+
+// socketGone counts a removed socket; the last one wakes idle workers so
+// that they exit.
+func (p *Poller) socketGone() {
+	if p.active.Add(-1) != 0 {
+		return
+	}
+	p.quitMu.Lock()
+	old := p.quitRef.Load()
+	q := make(chan struct{})
+	p.quitRef.Store(&q)
+	close(*old)
+	p.quitMu.Unlock()
 }
 
 // shard is one epoll instance and the sockets registered with it.
 type shard struct {
+	p      *Poller
 	epfd   int
 	wakefd int // eventfd that wakes the goroutine when the last socket goes
 	// epf wraps epfd so that the shard's goroutine waits for events in the
@@ -54,13 +116,16 @@ type Desc struct {
 // New creates a poller with n shards (n < 1 means 1). Its goroutines start
 // with the first Add and end when the last socket is removed.
 func New(n int) (*Poller, error) {
-	p := &Poller{}
+	p := &Poller{work: make(chan *Desc)}
+	q := make(chan struct{})
+	p.quitRef.Store(&q)
 	for range max(n, 1) {
 		s, err := newShard()
 		if err != nil {
 			_ = p.Close()
 			return nil, err
 		}
+		s.p = p
 		p.shards = append(p.shards, s)
 	}
 	return p, nil
@@ -119,7 +184,7 @@ func (p *Poller) Close() error {
 }
 
 // Add registers the socket of c (typically a *net.TCPConn) and returns its
-// Desc. fn runs, with the Desc, on a goroutine of its own whenever the
+// Desc. fn runs, with the Desc, on a goroutine of the poller's whenever the
 // socket becomes readable, reports an error or hang-up, or Trigger is
 // called; it never runs concurrently with itself. Data that is already
 // waiting when Add is called produces an event too, so fn may run before
@@ -148,6 +213,7 @@ func (p *Poller) Add(c syscall.Conn, fn func(*Desc)) (*Desc, error) {
 	}
 	if s.descs[fd] == nil {
 		s.count++
+		p.active.Add(1)
 	}
 	// A leftover entry belongs to a socket closed without Remove; the
 	// kernel dropped its registration with the descriptor.
@@ -198,6 +264,7 @@ func (d *Desc) forget() {
 	if int(d.fd) < len(s.descs) && s.descs[d.fd] == d {
 		s.descs[d.fd] = nil
 		s.count--
+		s.p.socketGone()
 		if s.count == 0 && s.running {
 			one := [8]byte{1}
 			_, _ = unix.Write(s.wakefd, one[:]) // native endianness: 1 on little-endian; any non-zero value wakes

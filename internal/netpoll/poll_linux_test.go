@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -195,5 +196,56 @@ func TestAddErrors(t *testing.T) {
 	}
 	if err := p.Close(); err != nil {
 		t.Fatalf("Close = %v", err)
+	}
+}
+
+// TestWorkersAreReused: callbacks that follow one another run on the same
+// few goroutines instead of a new one each, and the idle ones exit once the
+// poller has no sockets (goleak in TestMain checks the exit).
+func TestWorkersAreReused(t *testing.T) {
+	p, err := New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	sc, _ := tcpPair(t)
+	ran := make(chan struct{}, 1)
+	stacks := map[string]bool{}
+	var mu sync.Mutex
+	d, err := p.Add(sc, func(*Desc) {
+		buf := make([]byte, 64)
+		n := runtime.Stack(buf, false) // "goroutine N [running]:..."
+		mu.Lock()
+		stacks[string(bytes.Fields(buf[:n])[1])] = true
+		mu.Unlock()
+		ran <- struct{}{}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const calls = 200
+	for range calls {
+		d.Trigger()
+		select {
+		case <-ran:
+		case <-time.After(5 * time.Second):
+			t.Fatal("callback did not run")
+		}
+	}
+	mu.Lock()
+	distinct := len(stacks)
+	mu.Unlock()
+	if distinct > maxIdleWorkers+1 {
+		t.Fatalf("%d callbacks ran on %d goroutines, want reuse (at most %d)", calls, distinct, maxIdleWorkers+1)
+	}
+	if err := d.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for p.idle.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d idle workers left after the last socket went", p.idle.Load())
+		}
+		runtime.Gosched()
 	}
 }

@@ -31,3 +31,5 @@ func (d *Desc) Remove() error { return nil }
 
 // Read returns ErrUnsupported.
 func (d *Desc) Read(p []byte) (int, error) { return 0, ErrUnsupported }
+
+func (d *Desc) start() { go d.run() }
