@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/binary"
+	"runtime"
 	"sync"
 
 	"github.com/centrifugal/protocol"
@@ -235,6 +236,10 @@ type batchWriter struct {
 	running bool
 }
 
+// writerYieldEvery is how many sessions a batch writer writes between
+// yields.
+const writerYieldEvery = 32
+
 func (bw *batchWriter) add(s *Session) {
 	bw.mu.Lock()
 	bw.pending = append(bw.pending, s)
@@ -268,6 +273,14 @@ func (bw *batchWriter) loop() {
 		for i, s := range batch {
 			s.flushTry()
 			batch[i] = nil
+			if i%writerYieldEvery == writerYieldEvery-1 {
+				// Raw writes never enter the scheduler: yield now and then so
+				// that publishers (and readers) get the CPU while a long round
+				// is written. Their messages then join the queues of sessions
+				// still waiting in this round, which is what lets a saturated
+				// node write several messages per system call.
+				runtime.Gosched()
+			}
 		}
 		bw.mu.Lock()
 		bw.spare = batch[:0]
