@@ -86,21 +86,35 @@ func TestWheelFiresOnTimeAndStops(t *testing.T) {
 }
 
 // TestWheelConcurrentScheduling: schedule and remove from many goroutines
-// while the wheel fires (run under -race).
+// while the wheel fires (run under -race); every entry that was not removed
+// fires exactly once.
 func TestWheelConcurrentScheduling(t *testing.T) {
+	const goroutines, each = 8, 200
+	want := 0
+	for g := range goroutines {
+		for i := range each {
+			if (g+i)%3 != 0 {
+				want++
+			}
+		}
+	}
 	var mu sync.Mutex
 	fires := 0
+	all := make(chan struct{})
 	w := newWheel(20*time.Millisecond, 100*time.Millisecond, func(*Session, wheelPhase) {
 		mu.Lock()
 		fires++
+		if fires == want {
+			close(all)
+		}
 		mu.Unlock()
 	})
 	var wg sync.WaitGroup
-	for g := range 8 {
+	for g := range goroutines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range 200 {
+			for i := range each {
 				s := &Session{wheel: wheelEntry{slot: -1}}
 				w.schedule(s, phasePing, time.Duration(i%7)*time.Millisecond)
 				if (g+i)%3 == 0 {
@@ -110,21 +124,22 @@ func TestWheelConcurrentScheduling(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		w.mu.Lock()
-		count := w.count
-		w.mu.Unlock()
+	select {
+	case <-all:
+	case <-time.After(5 * time.Second):
 		mu.Lock()
-		f := fires
-		mu.Unlock()
-		if count == 0 && f > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("count %d, fires %d", count, f)
-		}
-		<-time.After(10 * time.Millisecond)
+		defer mu.Unlock()
+		t.Fatalf("%d of %d entries fired", fires, want)
+	}
+	<-time.After(3 * w.tick) // a duplicate would fire within a tick or two
+	mu.Lock()
+	got := fires
+	mu.Unlock()
+	w.mu.Lock()
+	count := w.count
+	w.mu.Unlock()
+	if got != want || count != 0 {
+		t.Fatalf("%d fires for %d entries, %d still scheduled", got, want, count)
 	}
 }
 
