@@ -14,8 +14,10 @@ const maxFrameBytes = 64 << 10
 
 // writer is a session's byte-bounded outbound queue. Messages are encoded
 // once and shared between sessions; the writer frames them (JSON: joined by
-// '\n'; Protobuf: varint length prefixes) when it flushes. A flush goroutine
-// exists only while the queue is non-empty.
+// '\n'; Protobuf: varint length prefixes) when it flushes. One writer at a
+// time holds the flush (flushing): the reader for command replies, a fan-out
+// or batch writer (flushTry), or a flush goroutine, which exists only while a
+// socket is full or the transport cannot write without waiting.
 type writer struct {
 	mu       sync.Mutex
 	queue    [][]byte
@@ -98,6 +100,16 @@ func (s *Session) releaseHeld() {
 	}
 	w.mu.Unlock()
 	if start {
+		s.flushNow()
+	}
+}
+
+// flushNow writes the queue on the calling goroutine (which holds the
+// flush) without waiting for a full socket when the transport allows it.
+func (s *Session) flushNow() {
+	if s.tw != nil {
+		s.flushTry()
+	} else {
 		s.flush()
 	}
 }
@@ -122,7 +134,7 @@ func (s *Session) uncork() {
 	}
 	w.mu.Unlock()
 	if start {
-		s.flush()
+		s.flushNow()
 	}
 }
 
