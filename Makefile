@@ -24,6 +24,9 @@ demo-server: build
 ## test: everything CI runs: formatting, vet, race tests, docs in step, short fuzzing, the browser test
 test: fmt-check vet
 	@GO="$(GO)" scripts/gotest.sh -race -count=1 -timeout 10m $(PKGS)
+	@# Race builds make socket calls through package syscall (internal/rawsock/sys_race.go): run the
+	@# packages that use the raw calls once more without -race, so the production path is tested too.
+	@GO="$(GO)" scripts/gotest.sh -count=1 -timeout 5m ./internal/rawsock/ ./internal/ws/ ./internal/netpoll/ ./test/e2e/
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory test-browser
 

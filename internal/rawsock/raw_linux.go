@@ -87,11 +87,11 @@ func Write(rc syscall.RawConn, b []byte) (int, error) {
 func writeSome(fd uintptr, b []byte) (n int, full bool, err syscall.Errno) {
 	for n < len(b) {
 		w, e := sysWrite(fd, b[n:])
-		switch e {
-		case 0:
+		switch {
+		case e == 0 && w > 0:
 			n += w
-		case syscall.EINTR:
-		case syscall.EAGAIN:
+		case e == syscall.EINTR:
+		case e == 0, e == syscall.EAGAIN: // a zero-byte write is treated as a full buffer, never spun on
 			return n, true, 0
 		default:
 			return n, false, e
