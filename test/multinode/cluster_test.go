@@ -315,15 +315,19 @@ func (n *gyreNode) publish(ctx context.Context, ch string, data any) (pubResult,
 
 // presenceClients returns the client IDs the node's API `presence` reports
 // for ch.
-func (n *gyreNode) presenceClients(t *testing.T, ch string) []string {
-	t.Helper()
-	res := n.mustAPI(t, "presence", map[string]any{"channel": ch})
+func (n *gyreNode) presenceClients(ch string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	res, err := n.api(ctx, "presence", map[string]any{"channel": ch})
+	if err != nil {
+		return nil, err
+	}
 	p, _ := res["presence"].(map[string]any)
 	ids := make([]string, 0, len(p))
 	for id := range p {
 		ids = append(ids, id)
 	}
-	return ids
+	return ids, nil
 }
 
 // streamTop returns the channel's current stream position through the API
