@@ -99,6 +99,14 @@ func (r *Recorder) Events(channel string) []Event {
 	return append([]Event(nil), r.events[channel]...)
 }
 
+// Changed returns a channel that is closed at the next recorded event (on
+// any channel), for loops that wait for an event or a retry interval.
+func (r *Recorder) Changed() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.changed
+}
+
 // Wait waits up to WaitTimeout until the channel has at least n events and
 // returns all of them, oldest first. On timeout it fails the test with
 // t.Fatalf, so it must be called from the test's goroutine.

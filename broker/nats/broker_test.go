@@ -197,13 +197,18 @@ func TestReconnectReportsGap(t *testing.T) {
 	// The publisher may reconnect later than the subscriber: retry until
 	// a publication gets through.
 	deadline := time.Now().Add(brokertest.WaitTimeout)
-	for i := 0; len(rec.Events("gap")) < 2; i++ {
+	for len(rec.Events("gap")) < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("no delivery after reconnect")
 		}
+		changed := rec.Changed()
 		_, _, _ = pub.Publish(ctx, "gap", []byte("after"), gyre.PublishOptions{})
 		_ = pub.nc.FlushTimeout(100 * time.Millisecond)
-		time.Sleep(20 * time.Millisecond)
+		// Wait for the delivery; publish again if none came within 50 ms.
+		select {
+		case <-changed:
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 
